@@ -1,0 +1,3 @@
+from praisonai_platform.cli import main
+
+main()

@@ -1,0 +1,192 @@
+"""Settings read from the environment, and the rules that turn them into a database URL."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
+
+from pydantic import AliasChoices, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+MEMORY_DATABASE_URL = "sqlite+aiosqlite:///:memory:"
+DEFAULT_SQLITE_PATH = "./data/platform.db"
+
+# Plain scheme names people paste from hosting dashboards, mapped to the async driver we run on.
+_SCHEME_ALIASES = {
+    "sqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+}
+_SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class ConfigurationError(ValueError):
+    """A setting is missing or unusable; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    """Database and runtime settings. Field `x` is read from `APP_X` unless aliased."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="APP_", case_sensitive=False, extra="ignore", populate_by_name=True
+    )
+
+    database_url: str | None = None
+    plain_database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "plain_database_url")
+    )
+    database_backend: str | None = None
+    database_postgres_host: str = "localhost"
+    database_postgres_port: int = Field(default=5432, ge=1, le=65535)
+    database_postgres_name: str = "platform"
+    database_postgres_user: str = "postgres"
+    database_postgres_password: str | None = None
+    database_sqlite_path: str = DEFAULT_SQLITE_PATH
+    database_echo: bool = False
+
+    database_pool_size: int = Field(default=5, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    database_pool_pre_ping: bool = True
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    database_sqlite_journal_mode: Literal[
+        "WAL", "DELETE", "TRUNCATE", "PERSIST", "MEMORY", "OFF"
+    ] = "WAL"
+    database_sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "NORMAL"
+    database_sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    database_sqlite_cache_size: int = -64000
+    database_sqlite_foreign_keys: bool = True
+    database_sqlite_mmap_size: int = Field(default=0, ge=0)
+
+    alembic_database_url: str | None = None
+    run_db_migrations: bool = Field(
+        default=False, validation_alias=AliasChoices("RUN_DB_MIGRATIONS", "run_db_migrations")
+    )
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        return resolve_database_url(self)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def is_memory_sqlite(self) -> bool:
+        return is_memory_url(self.resolved_database_url)
+
+    @cached_property
+    def resolved_alembic_database_url(self) -> str:
+        if self.alembic_database_url:
+            return _validated_url(self.alembic_database_url, "APP_ALEMBIC_DATABASE_URL", sync=True)
+        return derive_alembic_database_url(self.resolved_database_url)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; a bad value raises ConfigurationError naming it."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{_env_name(str(error['loc'][0]))}: {error['msg']}" for error in exc.errors()
+        )
+        raise ConfigurationError(f"invalid configuration: {problems}") from None
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """First match wins: APP_DATABASE_URL, DATABASE_URL, the backend's fields, in-memory SQLite."""
+    if settings.database_url:
+        return _validated_url(settings.database_url, "APP_DATABASE_URL")
+    if settings.plain_database_url:
+        return _validated_url(settings.plain_database_url, "DATABASE_URL")
+    backend = (settings.database_backend or "").strip().lower()
+    if not backend:
+        return MEMORY_DATABASE_URL
+    if backend == "postgres":
+        return _postgres_url(settings)
+    if backend == "sqlite":
+        path = settings.database_sqlite_path.strip()
+        if not path:
+            raise ConfigurationError("APP_DATABASE_SQLITE_PATH must not be empty")
+        return f"sqlite+aiosqlite:///{path}"
+    if backend == "custom":
+        raise ConfigurationError("APP_DATABASE_URL must be set when APP_DATABASE_BACKEND=custom")
+    raise ConfigurationError(
+        f"APP_DATABASE_BACKEND={settings.database_backend!r} is not one of: "
+        "sqlite, postgres, custom"
+    )
+
+
+def derive_alembic_database_url(database_url: str) -> str:
+    """Swap the async driver for its synchronous counterpart, for Alembic's own engine."""
+    for async_prefix, sync_prefix in (
+        ("sqlite+aiosqlite://", "sqlite://"),
+        ("postgresql+asyncpg://", "postgresql+psycopg://"),
+    ):
+        if database_url.startswith(async_prefix):
+            return sync_prefix + database_url[len(async_prefix) :]
+    raise ConfigurationError(
+        "APP_ALEMBIC_DATABASE_URL must be set explicitly for this database URL"
+    )
+
+
+def is_memory_url(database_url: str) -> bool:
+    url = make_url(database_url)
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def sqlite_file_path(database_url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for in-memory and non-SQLite URLs."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or is_memory_url(database_url):
+        return None
+    return Path(url.database or "")
+
+
+def _postgres_url(settings: Settings) -> str:
+    if not settings.database_postgres_password:
+        raise ConfigurationError(
+            "APP_DATABASE_POSTGRES_PASSWORD must be set when APP_DATABASE_BACKEND=postgres"
+        )
+    user = quote(settings.database_postgres_user, safe="")
+    password = quote(settings.database_postgres_password, safe="")
+    host = settings.database_postgres_host
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    name = quote(settings.database_postgres_name, safe="")
+    return f"postgresql+asyncpg://{user}:{password}@{host}:{settings.database_postgres_port}/{name}"
+
+
+def _validated_url(raw: str, variable: str, *, sync: bool = False) -> str:
+    value = raw.strip()
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ConfigurationError(f"{variable} is not a database URL: {raw!r}") from None
+    if sync:
+        return value
+    scheme = url.drivername
+    if scheme in _SCHEME_ALIASES:
+        value = _SCHEME_ALIASES[scheme] + value[len(scheme) :]
+        scheme = _SCHEME_ALIASES[scheme]
+    if scheme not in _SUPPORTED_DRIVERS:
+        raise ConfigurationError(
+            f"{variable} uses the unsupported driver {scheme!r}; "
+            f"use one of: {', '.join(_SUPPORTED_DRIVERS)}"
+        )
+    if scheme.startswith("postgresql") and not url.database:
+        raise ConfigurationError(f"{variable} must name a database")
+    return value
+
+
+def _env_name(field: str) -> str:
+    aliases = {"plain_database_url": "DATABASE_URL", "run_db_migrations": "RUN_DB_MIGRATIONS"}
+    if field in aliases:
+        return aliases[field]
+    if field in ("DATABASE_URL", "RUN_DB_MIGRATIONS"):
+        return field
+    return f"APP_{field.upper()}"

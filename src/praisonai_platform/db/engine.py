@@ -1,0 +1,98 @@
+"""The engine factory: one AsyncEngine over SQLite files, in-memory SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool, NullPool
+
+from praisonai_platform.config import Settings, sqlite_file_path
+from praisonai_platform.db.sqlite import READ_ONLY_OPTION, install_sqlite_discipline
+
+
+def create_database_engine(settings: Settings) -> AsyncEngine:
+    """Create the application's async engine for the configured database."""
+    url = settings.resolved_database_url
+    if settings.is_memory_sqlite:
+        return _create_memory_engine(settings)
+    if settings.is_sqlite:
+        _ensure_sqlite_parent_exists(url)
+        engine = create_async_engine(
+            url,
+            echo=settings.database_echo,
+            pool_pre_ping=settings.database_pool_pre_ping,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            connect_args={"timeout": settings.database_sqlite_busy_timeout_ms / 1000},
+        )
+        install_sqlite_discipline(engine.sync_engine, settings)
+        return engine
+    return create_async_engine(
+        url,
+        echo=settings.database_echo,
+        pool_pre_ping=settings.database_pool_pre_ping,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        connect_args={"timeout": settings.database_connect_timeout_seconds},
+    )
+
+
+def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool, with transactions marked read-only (deferred BEGIN / READ ONLY)."""
+    options: dict[str, Any] = {READ_ONLY_OPTION: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return engine.execution_options(**options)
+
+
+def _create_memory_engine(settings: Settings) -> AsyncEngine:
+    """One in-memory database for the engine's lifetime, shared by every session.
+
+    The database is a named shared-cache memory database. A plain sqlite3 connection (the keeper)
+    holds it open, so it survives even if the pool has to replace its connection, and creates the
+    tables right away. The pool hands out exactly one connection at a time, so sessions take turns
+    instead of interleaving their transactions on a shared connection.
+    """
+    name = f"praisonai-platform-{uuid.uuid4().hex}"
+    uri = f"file:{name}?mode=memory&cache=shared"
+    keeper = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    _create_schema(uri, settings)
+    engine = create_async_engine(
+        f"sqlite+aiosqlite:///{uri}&uri=true",
+        echo=settings.database_echo,
+        poolclass=AsyncAdaptedQueuePool,
+        pool_size=1,
+        max_overflow=0,
+        pool_recycle=-1,
+        pool_timeout=max(30.0, settings.database_connect_timeout_seconds),
+    )
+    install_sqlite_discipline(engine.sync_engine, settings, in_memory=True)
+
+    # The listener's closure is what keeps the keeper (and so the database) alive.
+    @event.listens_for(engine.sync_engine, "engine_disposed")
+    def _close_keeper(_engine: Any) -> None:
+        keeper.close()
+
+    return engine
+
+
+def _create_schema(uri: str, settings: Settings) -> None:
+    from praisonai_platform.db.schema import create_schema_and_stamp
+
+    sync_engine = create_engine(
+        "sqlite://", creator=lambda: sqlite3.connect(uri, uri=True), poolclass=NullPool
+    )
+    install_sqlite_discipline(sync_engine, settings, in_memory=True)
+    with sync_engine.begin() as connection:
+        create_schema_and_stamp(connection)
+    sync_engine.dispose()
+
+
+def _ensure_sqlite_parent_exists(database_url: str) -> None:
+    path = sqlite_file_path(database_url)
+    if path is not None and path.parent != path:
+        path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,62 @@
+"""Every table of the platform. Importing this package registers them all on `Base.metadata`."""
+
+from praisonai_platform.db.models.accounts import UserApiKey, UserProvider
+from praisonai_platform.db.models.activity import ActivityLog
+from praisonai_platform.db.models.agents import Agent
+from praisonai_platform.db.models.comments import Comment
+from praisonai_platform.db.models.credits import CreditLedgerEntry, PaymentRecord
+from praisonai_platform.db.models.enums import (
+    ActorType,
+    AgentRuntimeMode,
+    AgentStatus,
+    CommentType,
+    DependencyType,
+    EventType,
+    IssuePriority,
+    IssueStatus,
+    MemberRole,
+    PaymentProvider,
+    PaymentStatus,
+    ProjectStatus,
+    RunState,
+)
+from praisonai_platform.db.models.issues import Issue, IssueDependency, IssueLabel, IssueLabelLink
+from praisonai_platform.db.models.projects import Project
+from praisonai_platform.db.models.runs import Event, Nonce, Run, Worker
+from praisonai_platform.db.models.users import User
+from praisonai_platform.db.models.workspaces import Member, Workspace
+
+__all__ = [
+    "ActivityLog",
+    "ActorType",
+    "Agent",
+    "AgentRuntimeMode",
+    "AgentStatus",
+    "Comment",
+    "CommentType",
+    "CreditLedgerEntry",
+    "DependencyType",
+    "Event",
+    "EventType",
+    "Issue",
+    "IssueDependency",
+    "IssueLabel",
+    "IssueLabelLink",
+    "IssuePriority",
+    "IssueStatus",
+    "Member",
+    "MemberRole",
+    "Nonce",
+    "PaymentProvider",
+    "PaymentRecord",
+    "PaymentStatus",
+    "Project",
+    "ProjectStatus",
+    "Run",
+    "RunState",
+    "User",
+    "UserApiKey",
+    "UserProvider",
+    "Worker",
+    "Workspace",
+]

@@ -1,0 +1,155 @@
+"""SQLite connections: pragmas from settings, write transactions that queue instead of failing."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from praisonai_platform.config import Settings, load_settings
+from praisonai_platform.db import create_database_engine, create_session_factory, session_scope
+from praisonai_platform.db.engine import read_only_engine
+
+PRAGMA_NAMES = ("journal_mode", "synchronous", "busy_timeout", "cache_size", "foreign_keys")
+SYNCHRONOUS_CODES = {"OFF": 0, "NORMAL": 1, "FULL": 2, "EXTRA": 3}
+
+
+async def read_pragmas(engine: AsyncEngine) -> dict[str, object]:
+    async with engine.connect() as connection:
+        return {
+            name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+            for name in (*PRAGMA_NAMES, "mmap_size")
+        }
+
+
+def file_settings(path: Path, **overrides: object) -> Settings:
+    return load_settings(database_url=f"sqlite+aiosqlite:///{path}", **overrides)
+
+
+async def test_pragmas_on_every_pooled_connection_equal_the_settings(tmp_path: Path) -> None:
+    engine = create_database_engine(file_settings(tmp_path / "p.db"))
+    try:
+        # Hold several (read-only, so not write-locking) connections at once, so the pool has to
+        # open more than one.
+        connections = [await read_only_engine(engine).connect() for _ in range(3)]
+        for connection in connections:
+            values = [
+                (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+                for name in PRAGMA_NAMES
+            ]
+            assert values == ["wal", 1, 5000, -64000, 1]
+        for connection in connections:
+            await connection.close()
+    finally:
+        await engine.dispose()
+
+
+async def test_changing_a_setting_changes_the_pragma(tmp_path: Path) -> None:
+    settings = file_settings(
+        tmp_path / "q.db",
+        database_sqlite_journal_mode="DELETE",
+        database_sqlite_synchronous="FULL",
+        database_sqlite_busy_timeout_ms=1234,
+        database_sqlite_cache_size=-2000,
+        database_sqlite_foreign_keys=False,
+        database_sqlite_mmap_size=1048576,
+    )
+    engine = create_database_engine(settings)
+    try:
+        assert await read_pragmas(engine) == {
+            "journal_mode": "delete",
+            "synchronous": SYNCHRONOUS_CODES["FULL"],
+            "busy_timeout": 1234,
+            "cache_size": -2000,
+            "foreign_keys": 0,
+            "mmap_size": 1048576,
+        }
+    finally:
+        await engine.dispose()
+
+
+async def test_pragmas_follow_environment_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APP_DATABASE_SQLITE_BUSY_TIMEOUT_MS", "2500")
+    monkeypatch.setenv("APP_DATABASE_SQLITE_CACHE_SIZE", "-1000")
+    engine = create_database_engine(file_settings(tmp_path / "e.db"))
+    try:
+        pragmas = await read_pragmas(engine)
+        assert (pragmas["busy_timeout"], pragmas["cache_size"]) == (2500, -1000)
+    finally:
+        await engine.dispose()
+
+
+async def test_write_transactions_take_the_write_lock_at_begin(tmp_path: Path) -> None:
+    """A second writer waits at BEGIN; with a short busy timeout it fails there, not later."""
+    settings = file_settings(tmp_path / "w.db", database_sqlite_busy_timeout_ms=50)
+    engine = create_database_engine(settings)
+    sessions = create_session_factory(settings, engine)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+        async with sessions() as first, sessions() as second:
+            await first.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: first holds the write lock
+            with pytest.raises(Exception, match="locked"):
+                await second.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+
+
+async def test_read_only_sessions_do_not_block_or_wait_for_writers(tmp_path: Path) -> None:
+    settings = file_settings(tmp_path / "r.db", database_sqlite_busy_timeout_ms=50)
+    engine = create_database_engine(settings)
+    writers = create_session_factory(settings, engine)
+    readers = create_session_factory(settings, engine, read_only=True)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+            await connection.exec_driver_sql("INSERT INTO t VALUES (1)")
+        async with writers() as writer, readers() as reader:
+            await writer.execute(text("UPDATE t SET n = 2"))
+            assert (await reader.execute(text("SELECT n FROM t"))).scalar_one() == 1
+            await writer.commit()
+    finally:
+        await engine.dispose()
+
+
+async def test_read_only_scope_never_keeps_writes(tmp_path: Path) -> None:
+    settings = file_settings(tmp_path / "ro.db")
+    engine = create_database_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+        sessions = create_session_factory(settings, engine, read_only=True)
+        async with session_scope(sessions, read_only=True) as session:
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("SELECT count(*) FROM t")).scalar_one() == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_many_concurrent_writers_and_readers_raise_nothing(tmp_path: Path) -> None:
+    settings = file_settings(tmp_path / "mix.db")
+    engine = create_database_engine(settings)
+    writers = create_session_factory(settings, engine)
+    readers = create_session_factory(settings, engine, read_only=True)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+
+        async def write(i: int) -> None:
+            async with session_scope(writers) as session:
+                await session.execute(text("INSERT INTO t VALUES (:n)"), {"n": i})
+
+        async def read() -> int:
+            async with session_scope(readers, read_only=True) as session:
+                return (await session.execute(text("SELECT count(*) FROM t"))).scalar_one()
+
+        await asyncio.gather(*(write(i) for i in range(100)), *(read() for _ in range(50)))
+        assert await read() == 100
+    finally:
+        await engine.dispose()
