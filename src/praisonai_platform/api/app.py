@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,8 +12,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from praisonai_platform import __version__
+from praisonai_platform.api.errors import install_error_handlers
+from praisonai_platform.api.limits import RequestGuard
+from praisonai_platform.api.routes import api_router
 from praisonai_platform.db import get_engine, get_settings, reset_engine
 from praisonai_platform.db.migrate import run_migrations_if_enabled
+from praisonai_platform.server_config import ServerSettings, load_server_settings
+from praisonai_platform.services import passwords
 
 logger = logging.getLogger("praisonai_platform")
 
@@ -23,26 +29,39 @@ MEMORY_WARNING = (
 
 
 @asynccontextmanager
-async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    server_settings: ServerSettings = app.state.server_settings
+    server_settings.signing_secret()  # refuse to start without a usable secret
     get_engine()
     settings = get_settings()
     if settings.is_memory_sqlite:
         logger.warning(MEMORY_WARNING)
-    elif run_migrations_if_enabled(settings):
+    elif await asyncio.to_thread(run_migrations_if_enabled, settings):
         logger.info("database migrated to the latest revision")
+    await asyncio.to_thread(passwords.warm_up)
     yield
     await reset_engine()
 
 
-def create_app() -> FastAPI:
-    app = FastAPI(title="praisonai-platform", version=__version__, lifespan=lifespan)
+def create_app(server_settings: ServerSettings | None = None) -> FastAPI:
+    settings = server_settings or load_server_settings()
+    app = FastAPI(
+        title="praisonai-platform",
+        version=__version__,
+        description="Work tracking for teams of people and AI agents.",
+        lifespan=lifespan,
+    )
+    app.state.server_settings = settings
+    install_error_handlers(app)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.include_router(api_router)
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/ready", tags=["health"])
+    @app.get("/ready", tags=["health"], responses={503: {"description": "database unreachable"}})
     async def ready() -> JSONResponse:
         """Readiness: the database answers."""
         try:

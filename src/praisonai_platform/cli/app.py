@@ -15,15 +15,21 @@ from praisonai_platform.config import ConfigurationError
 
 app = typer.Typer(
     name="praisonai-platform",
-    help="Work tracking for teams of people and AI agents.",
-    no_args_is_help=True,
+    help="Work tracking for teams of people and AI agents. Without a command: serve.",
     pretty_exceptions_enable=False,
     add_completion=False,
+    invoke_without_command=True,
 )
 app.add_typer(db_commands.app, name="db")
 app.command()(serve)
 
 error_console = Console(stderr=True)
+
+
+@app.callback()
+def root(context: typer.Context) -> None:
+    if context.invoked_subcommand is None:
+        serve(host=None, port=None, database_url=None, workers=1)
 
 
 @app.command()

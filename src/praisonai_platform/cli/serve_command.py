@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 
 import typer
 
@@ -17,19 +18,37 @@ def serve(
     import uvicorn
 
     from praisonai_platform.config import load_settings
+    from praisonai_platform.server_config import load_server_settings
 
     if database_url:
         os.environ["DATABASE_URL"] = database_url
         os.environ.pop("APP_DATABASE_URL", None)
     settings = load_settings()
     settings.resolved_database_url  # noqa: B018  (fail now, with a clear message, if unusable)
+    load_server_settings().signing_secret()  # production without a strong secret stops here
     if workers > 1 and settings.is_memory_sqlite:
         raise typer.BadParameter("several workers need a database file or PostgreSQL", "--workers")
+    if not os.environ.get("PLATFORM_JWT_SECRET"):
+        # One random secret for every worker process, so a token from one is valid at all.
+        typer.echo(
+            "warning: PLATFORM_JWT_SECRET is not set; using a random secret, so sign-ins end "
+            "when the server stops",
+            err=True,
+        )
+        os.environ["PLATFORM_JWT_SECRET"] = secrets.token_urlsafe(48)
+    if settings.run_db_migrations and not settings.is_memory_sqlite and workers > 1:
+        from praisonai_platform.db.migrate import upgrade
+
+        upgrade(settings, "head")  # once, before the workers race to do it
+        os.environ["RUN_DB_MIGRATIONS"] = "false"
+    resolved_port = port or int(os.environ.get("PLATFORM_PORT", "8000"))
     uvicorn.run(
         "praisonai_platform.api.app:create_app",
         factory=True,
         host=host or os.environ.get("PLATFORM_HOST", "127.0.0.1"),
-        port=port or int(os.environ.get("PLATFORM_PORT", "8000")),
+        port=resolved_port,
         workers=workers,
-        log_level="info",
+        log_level=os.environ.get("PLATFORM_LOG_LEVEL", "info").lower(),
+        loop="uvloop",
+        http="httptools",
     )

@@ -1,0 +1,103 @@
+"""Building blocks of every schema: safe strings, bounded sizes, tolerant enum input."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+MAX_TITLE = 500
+MAX_NAME = 200
+MAX_TEXT = 100_000
+MAX_ID = 64
+
+
+def check_text(value: Any) -> Any:
+    """Refuse what no database stores faithfully: NUL characters and unpaired surrogates."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text must be valid Unicode") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key)
+            check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            check_text(item)
+    return value
+
+
+class Schema(BaseModel):
+    """Base of request bodies: unknown fields are ignored, every string is checked."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+
+    @model_validator(mode="after")
+    def _text_is_storable(self) -> Schema:
+        for name in type(self).model_fields:
+            check_text(getattr(self, name))
+        return self
+
+
+class ResponseSchema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+def _stripped(min_length: int, max_length: int) -> Any:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+Title = Annotated[str, _stripped(1, MAX_TITLE)]
+Name = Annotated[str, _stripped(1, MAX_NAME)]
+LongText = Annotated[str, Field(max_length=MAX_TEXT)]
+Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#6B7280"])]
+EntityId = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(check_text)]
+
+
+def lenient_enum(
+    enum_class: type[E], aliases: dict[str, str] | None = None
+) -> Callable[[Any], Any]:
+    """Accept any case, `_` for `-`, and the given aliases; the stored value is canonical."""
+    canonical = {member.value for member in enum_class}
+    extra = {k.lower(): v for k, v in (aliases or {}).items()}
+
+    def parse(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        key = value.strip().lower()
+        if key in extra:
+            return extra[key]
+        if key in canonical:
+            return key
+        dashed = key.replace("_", "-")
+        if dashed in canonical:
+            return dashed
+        underscored = key.replace("-", "_")
+        return underscored if underscored in canonical else value
+
+    return parse
+
+
+def enum_input(enum_class: type[E], aliases: dict[str, str] | None = None) -> Any:
+    return Annotated[enum_class, BeforeValidator(lenient_enum(enum_class, aliases))]
+
+
+Timestamp = datetime
