@@ -2,8 +2,30 @@
 
 from fastapi import APIRouter
 
-from praisonai_platform.api.routes import auth, workspaces
+from praisonai_platform.api.routes import (
+    activity,
+    agents,
+    auth,
+    comments,
+    dependencies,
+    issues,
+    labels,
+    members,
+    projects,
+    workspaces,
+)
 
 api_router = APIRouter(prefix="/api/v1")
-for module in (auth, workspaces):
+for module in (
+    auth,
+    workspaces,
+    members,
+    projects,
+    issues,
+    comments,
+    labels,
+    dependencies,
+    agents,
+    activity,
+):
     api_router.include_router(module.router)

@@ -1,0 +1,7 @@
+"""Routes of /api/v1/workspaces/{workspace_id}/… for comments."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["comments"])

@@ -1,0 +1,108 @@
+"""Checks that an id given in a request names something in the same workspace (else 422)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from praisonai_platform.db.models import Agent, Issue, IssueLabel, Member, Project
+from praisonai_platform.errors import NotFound, ValidationFailed
+from praisonai_platform.services.permissions import Access
+
+ISSUE_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,19})-(\d{1,9})$")
+
+
+async def resolve_issue(
+    session: AsyncSession, access: Access, ref: str, *, lock: bool = False
+) -> Issue:
+    """The issue `ref` names in this workspace: its id, its key at birth (ENG-42), or the
+    workspace's current prefix with its number. Anything else is NotFound."""
+    statement = select(Issue).where(Issue.workspace_id == access.workspace.id)
+    key = ISSUE_KEY.match(ref)
+    if key is not None:
+        prefix, number = key.group(1).upper(), int(key.group(2))
+        statement = statement.where(Issue.issue_number == number)
+    else:
+        statement = statement.where(Issue.id == ref)
+    if lock:
+        statement = statement.with_for_update()
+    issue = await session.scalar(statement)
+    if issue is None:
+        raise NotFound("issue not found")
+    if key is not None and prefix not in (
+        access.workspace.issue_prefix.upper(),
+        issue.identifier.rsplit("-", 1)[0].upper(),
+    ):
+        raise NotFound("issue not found")
+    return issue
+
+
+async def issue_in_workspace(
+    session: AsyncSession, workspace_id: str, ref: str, field: str
+) -> Issue:
+    """An issue referenced from a request body (parent, dependency target), by id or key."""
+    statement = select(Issue).where(Issue.workspace_id == workspace_id)
+    key = ISSUE_KEY.match(ref)
+    if key is not None:
+        statement = statement.where(Issue.issue_number == int(key.group(2)))
+    else:
+        statement = statement.where(Issue.id == ref)
+    issue = await session.scalar(statement)
+    if issue is None:
+        raise ValidationFailed(
+            f"{field}: no such issue in this workspace", code="invalid_reference"
+        )
+    return issue
+
+
+async def ensure_member_user(
+    session: AsyncSession, workspace_id: str, user_id: str, field: str
+) -> None:
+    found = await session.scalar(
+        select(Member.id).where(Member.workspace_id == workspace_id, Member.user_id == user_id)
+    )
+    if found is None:
+        raise ValidationFailed(
+            f"{field}: no member of this workspace has this id", code="invalid_reference"
+        )
+
+
+async def ensure_agent(
+    session: AsyncSession, workspace_id: str, agent_id: str, field: str
+) -> Agent:
+    agent = await session.scalar(
+        select(Agent).where(Agent.workspace_id == workspace_id, Agent.id == agent_id)
+    )
+    if agent is None:
+        raise ValidationFailed(
+            f"{field}: no agent in this workspace has this id", code="invalid_reference"
+        )
+    return agent
+
+
+async def ensure_project(
+    session: AsyncSession, workspace_id: str, project_id: str, field: str
+) -> Project:
+    project = await session.scalar(
+        select(Project).where(Project.workspace_id == workspace_id, Project.id == project_id)
+    )
+    if project is None:
+        raise ValidationFailed(
+            f"{field}: no project in this workspace has this id", code="invalid_reference"
+        )
+    return project
+
+
+async def ensure_label(
+    session: AsyncSession, workspace_id: str, label_id: str, field: str
+) -> IssueLabel:
+    label = await session.scalar(
+        select(IssueLabel).where(IssueLabel.workspace_id == workspace_id, IssueLabel.id == label_id)
+    )
+    if label is None:
+        raise ValidationFailed(
+            f"{field}: no label in this workspace has this id", code="invalid_reference"
+        )
+    return label
