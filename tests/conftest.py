@@ -47,7 +47,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         backends = ["sqlite"]
     if metafunc.definition.get_closest_marker("postgres_only"):
         backends = ["postgres"]
-    metafunc.parametrize("backend", backends)
+    # Session scope lets session- and module-scoped fixtures depend on the backend too.
+    metafunc.parametrize("backend", backends, scope="session")
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,6 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from praisonai_platform.errors import PayloadTooLarge
-
 
 class RequestGuard:
     """Refuse bodies over `max_body_bytes` (413) and paths or queries with NUL bytes or invalid
@@ -32,30 +30,33 @@ class RequestGuard:
         if declared is not None and declared > self.max_body_bytes:
             await _reply(send, 413, "the request body is too large", "payload_too_large")
             return
+        # Buffer the body (at most the limit) before the app sees it: an oversized one is refused
+        # whole, instead of failing half-way through the app's own parsing.
+        chunks: list[bytes] = []
         received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise PayloadTooLarge("the request body is too large")
-            return message
-
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except PayloadTooLarge:
-            if not started:
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_body_bytes:
                 await _reply(send, 413, "the request body is too large", "payload_too_large")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
 def _is_utf8(data: bytes) -> bool:

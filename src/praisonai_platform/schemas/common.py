@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -26,7 +27,7 @@ MAX_ID = 64
 
 
 def check_text(value: Any) -> Any:
-    """Refuse what no database stores faithfully: NUL characters and unpaired surrogates."""
+    """Refuse what no database stores faithfully: NUL characters, unpaired surrogates, NaN."""
     if isinstance(value, str):
         if "\x00" in value:
             raise ValueError("text must not contain NUL characters")
@@ -34,6 +35,8 @@ def check_text(value: Any) -> Any:
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise ValueError("text must be valid Unicode") from None
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite (no NaN or Infinity)")
     elif isinstance(value, dict):
         for key, item in value.items():
             check_text(key)
@@ -101,3 +104,25 @@ def enum_input(enum_class: type[E], aliases: dict[str, str] | None = None) -> An
 
 
 Timestamp = datetime
+
+
+class ErrorResponse(BaseModel):
+    """Every error: a human-readable `detail` (a list of problems for malformed requests) and a
+    stable machine-readable `code`."""
+
+    detail: str | list[dict[str, Any]]
+    code: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in (
+        (401, "Not signed in, or the credential is invalid or expired"),
+        (403, "Signed in, but your role does not allow this"),
+        (404, "Not found, or in a workspace you are not a member of"),
+        (409, "Conflicts with existing data or a concurrent change"),
+        (412, "If-Match does not match the current version"),
+        (413, "Request body larger than allowed"),
+        (422, "Invalid input"),
+    )
+}

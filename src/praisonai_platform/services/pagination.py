@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
@@ -104,9 +104,14 @@ def _typed(key: SortKey, value: Any) -> Any:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
             raise ValueError("cursor timestamp without time zone")
-        return moment
-    if key.kind is int and (not isinstance(value, int) or isinstance(value, bool)):
-        raise ValueError("cursor value is not an integer")
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("cursor timestamp out of range") from None
+    if key.kind is int and (
+        not isinstance(value, int) or isinstance(value, bool) or not -(2**31) <= value < 2**31
+    ):
+        raise ValueError("cursor value is not a 32-bit integer")
     if key.kind is str and not isinstance(value, str):
         raise ValueError("cursor value is not a string")
     return value

@@ -137,7 +137,12 @@ async def workspace_access(
         .where(Workspace.id == workspace_id, Member.user_id == actor.user_id)
     )
     if lock:
-        statement = statement.with_for_update(of=Workspace)
+        # FOR NO KEY UPDATE: serialises changes to the workspace row (counters, owners) without
+        # blocking inserts of rows that merely reference it. populate_existing: the membership
+        # read after the wait is the current one, not what this session saw before it.
+        statement = statement.with_for_update(of=Workspace, key_share=True).execution_options(
+            populate_existing=True
+        )
     row = (await session.execute(statement)).one_or_none()
     if row is None:
         raise NotFound("workspace not found")

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from praisonai_platform.db.models import Agent, Issue, IssueLabel, Member, Project
+from praisonai_platform.db.models import Agent, Issue, IssueLabel, Member, Project, Workspace
 from praisonai_platform.errors import NotFound, ValidationFailed
 from praisonai_platform.services.permissions import Access
 
@@ -17,9 +17,30 @@ ISSUE_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,19})-(\d{1,9})$")
 async def resolve_issue(
     session: AsyncSession, access: Access, ref: str, *, lock: bool = False
 ) -> Issue:
-    """The issue `ref` names in this workspace: its id, its key at birth (ENG-42), or the
-    workspace's current prefix with its number. Anything else is NotFound."""
-    statement = select(Issue).where(Issue.workspace_id == access.workspace.id)
+    """The issue `ref` names in this workspace (in a URL): its id, its key at birth (ENG-42), or
+    the workspace's current prefix with its number. Anything else is NotFound."""
+    issue = await _find_issue(session, access.workspace, ref, lock=lock)
+    if issue is None:
+        raise NotFound("issue not found")
+    return issue
+
+
+async def issue_in_workspace(
+    session: AsyncSession, workspace: Workspace, ref: str, field: str
+) -> Issue:
+    """An issue referenced from a request body (parent, dependency target), by id or key."""
+    issue = await _find_issue(session, workspace, ref)
+    if issue is None:
+        raise ValidationFailed(
+            f"{field}: no such issue in this workspace", code="invalid_reference"
+        )
+    return issue
+
+
+async def _find_issue(
+    session: AsyncSession, workspace: Workspace, ref: str, *, lock: bool = False
+) -> Issue | None:
+    statement = select(Issue).where(Issue.workspace_id == workspace.id)
     key = ISSUE_KEY.match(ref)
     if key is not None:
         prefix, number = key.group(1).upper(), int(key.group(2))
@@ -27,34 +48,12 @@ async def resolve_issue(
     else:
         statement = statement.where(Issue.id == ref)
     if lock:
-        statement = statement.with_for_update()
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     issue = await session.scalar(statement)
-    if issue is None:
-        raise NotFound("issue not found")
-    if key is not None and prefix not in (
-        access.workspace.issue_prefix.upper(),
-        issue.identifier.rsplit("-", 1)[0].upper(),
-    ):
-        raise NotFound("issue not found")
-    return issue
-
-
-async def issue_in_workspace(
-    session: AsyncSession, workspace_id: str, ref: str, field: str
-) -> Issue:
-    """An issue referenced from a request body (parent, dependency target), by id or key."""
-    statement = select(Issue).where(Issue.workspace_id == workspace_id)
-    key = ISSUE_KEY.match(ref)
-    if key is not None:
-        statement = statement.where(Issue.issue_number == int(key.group(2)))
-    else:
-        statement = statement.where(Issue.id == ref)
-    issue = await session.scalar(statement)
-    if issue is None:
-        raise ValidationFailed(
-            f"{field}: no such issue in this workspace", code="invalid_reference"
-        )
-    return issue
+    if issue is None or key is None:
+        return issue
+    born_with = issue.identifier.rsplit("-", 1)[0].upper()
+    return issue if prefix in (workspace.issue_prefix.upper(), born_with) else None
 
 
 async def ensure_member_user(

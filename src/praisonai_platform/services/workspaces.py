@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.db.models import Member, MemberRole, Workspace
-from praisonai_platform.errors import Conflict
+from praisonai_platform.errors import Conflict, Forbidden
 from praisonai_platform.services import activity
 from praisonai_platform.services.actors import Actor
 from praisonai_platform.services.pagination import Page, PageRequest, SortKey, paginate
 from praisonai_platform.services.permissions import Action, workspace_access
 
+DEFAULT_ISSUE_PREFIX = "ISSUE"
 _SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")
+_SLUG_BASE_LENGTH = 80  # leaves room for a "-NNN" suffix within the 100-character column
+_SLUG_ATTEMPTS = 1000
 
 
 async def create(
@@ -30,13 +35,19 @@ async def create(
     issue_prefix: str | None = None,
     settings: dict[str, Any] | None = None,
 ) -> Workspace:
+    # A credential pinned to one workspace, or a read-only one, cannot make new workspaces.
+    if actor.workspace_id is not None or (actor.scopes is not None and "write" not in actor.scopes):
+        raise Forbidden("this credential cannot create workspaces")
     workspace = Workspace(
         name=name,
         description=description,
         settings=settings or {},
-        issue_prefix=(issue_prefix or "ISSUE").upper(),
+        issue_prefix=(issue_prefix or DEFAULT_ISSUE_PREFIX).upper(),
     )
-    await _insert_with_slug(session, workspace, slug)
+    if slug is not None:
+        await _insert_with_explicit_slug(session, workspace, slug)
+    else:
+        await _insert_with_derived_slug(session, workspace)
     session.add(Member(workspace_id=workspace.id, user_id=actor.user_id, role=MemberRole.OWNER))
     activity.record(
         session,
@@ -45,7 +56,7 @@ async def create(
         entity_type="workspace",
         entity_id=workspace.id,
         action="created",
-        details={"name": name, "slug": workspace.slug},
+        details={"name": name, "slug": workspace.slug, "issue_prefix": workspace.issue_prefix},
     )
     await session.flush()
     return workspace
@@ -73,10 +84,12 @@ async def list_for(session: AsyncSession, actor: Actor, page: PageRequest) -> Pa
 async def update(
     session: AsyncSession, actor: Actor, workspace_id: str, changes: dict[str, Any]
 ) -> Workspace:
+    """Change name, description, settings or issue prefix. A new prefix applies to issues created
+    from now on; existing issues keep the key they were born with (and answer to the new one)."""
     access = await workspace_access(session, actor, workspace_id, Action.WORKSPACE_UPDATE)
     workspace = access.workspace
     if changes.get("issue_prefix"):
-        changes["issue_prefix"] = changes["issue_prefix"].upper()
+        changes = {**changes, "issue_prefix": changes["issue_prefix"].upper()}
     changed = activity.apply_changes(workspace, changes)
     if changed:
         activity.record(
@@ -93,39 +106,57 @@ async def update(
 
 
 async def delete(session: AsyncSession, actor: Actor, workspace_id: str) -> None:
-    access = await workspace_access(session, actor, workspace_id, Action.WORKSPACE_DELETE)
-    await session.delete(access.workspace)
-    await session.flush()
+    """Delete the workspace; the database cascades to everything in it, its activity included,
+    so no activity row is written."""
+    await workspace_access(session, actor, workspace_id, Action.WORKSPACE_DELETE)
+    await session.execute(sql_delete(Workspace).where(Workspace.id == workspace_id))
 
 
-async def _insert_with_slug(session: AsyncSession, workspace: Workspace, slug: str | None) -> None:
-    if slug is not None:
-        if await session.scalar(select(Workspace.id).where(Workspace.slug == slug)):
-            raise Conflict("a workspace with this slug exists", code="slug_taken")
-        workspace.slug = slug
-        session.add(workspace)
-        await session.flush()
-        return
-    base = _SLUG_UNSAFE.sub("-", workspace.name.lower()).strip("-")[:80] or "workspace"
+def derive_slug(name: str) -> str:
+    """`Research & Development` → `research-development`; accents folded, never empty."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = _SLUG_UNSAFE.sub("-", ascii_name.lower())[:_SLUG_BASE_LENGTH].strip("-")
+    return slug or "workspace"
+
+
+async def _insert_with_explicit_slug(
+    session: AsyncSession, workspace: Workspace, slug: str
+) -> None:
+    if await session.scalar(select(Workspace.id).where(Workspace.slug == slug)) is not None:
+        raise Conflict("a workspace with this slug exists", code="slug_taken")
+    workspace.slug = slug
+    if not await _try_insert(session, workspace):  # taken by a concurrent create
+        raise Conflict("a workspace with this slug exists", code="slug_taken")
+
+
+async def _insert_with_derived_slug(session: AsyncSession, workspace: Workspace) -> None:
+    base = derive_slug(workspace.name)
     taken = set(
         (
-            await session.execute(
+            await session.scalars(
                 select(Workspace.slug).where(
                     (Workspace.slug == base) | Workspace.slug.startswith(f"{base}-")
                 )
             )
-        ).scalars()
+        ).all()
     )
-    for attempt in range(1, 1000):
+    for attempt in range(1, _SLUG_ATTEMPTS):
         candidate = base if attempt == 1 else f"{base}-{attempt}"
         if candidate in taken:
             continue
         workspace.slug = candidate
-        try:
-            async with session.begin_nested():
-                session.add(workspace)
-                await session.flush()
-        except IntegrityError:
-            continue  # taken by a concurrent create
-        return
+        if await _try_insert(session, workspace):
+            return
+        # else taken by a concurrent create: try the next suffix
     raise Conflict("could not find a free slug; choose one", code="slug_taken")
+
+
+async def _try_insert(session: AsyncSession, workspace: Workspace) -> bool:
+    """Insert in a savepoint; False if the slug's unique index refused it."""
+    try:
+        async with session.begin_nested():
+            session.add(workspace)
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True

@@ -14,8 +14,9 @@ from praisonai_platform.api.routes import (
     projects,
     workspaces,
 )
+from praisonai_platform.schemas.common import ERROR_RESPONSES
 
-api_router = APIRouter(prefix="/api/v1")
+api_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 for module in (
     auth,
     workspaces,

@@ -36,6 +36,7 @@ async def list_workspaces(
 
 
 @router.get("/{workspace_id}", response_model=WorkspaceResponse)
+@router.get("/{workspace_id}/", response_model=WorkspaceResponse, include_in_schema=False)
 async def get_workspace(
     workspace_id: str, actor: CurrentActor, session: DbSession
 ) -> WorkspaceResponse:
@@ -43,6 +44,7 @@ async def get_workspace(
 
 
 @router.patch("/{workspace_id}", response_model=WorkspaceResponse)
+@router.patch("/{workspace_id}/", response_model=WorkspaceResponse, include_in_schema=False)
 async def update_workspace(
     workspace_id: str, body: WorkspaceUpdate, actor: CurrentActor, session: DbSession
 ) -> WorkspaceResponse:
@@ -53,6 +55,7 @@ async def update_workspace(
 
 
 @router.delete("/{workspace_id}", status_code=204)
+@router.delete("/{workspace_id}/", status_code=204, include_in_schema=False)
 async def delete_workspace(workspace_id: str, actor: CurrentActor, session: DbSession) -> Response:
     """Delete the workspace and everything in it (owners)."""
     await workspaces.delete(session, actor, workspace_id)

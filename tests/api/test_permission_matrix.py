@@ -1,0 +1,196 @@
+"""Every route for {owner, admin, member, non-member, anonymous}: the status each one gets.
+
+Each case runs in a fresh workspace holding one of everything, created by its owner, so "own"
+rules (creator, author, agent owner) apply to the owner only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from praisonai_platform.api.app import create_app
+from praisonai_platform.server_config import ServerSettings
+
+
+def expect(owner: int, admin: int, member: int, outsider: int = 404) -> dict[str, int]:
+    return {
+        "owner": owner,
+        "admin": admin,
+        "member": member,
+        "outsider": outsider,
+        "anonymous": 401,
+    }
+
+
+READ = expect(200, 200, 200)
+CREATE = expect(201, 201, 201)
+MEMBER_204 = expect(204, 204, 204)
+ADMIN_200 = expect(200, 200, 403)
+ADMIN_204 = expect(204, 204, 403)
+OWNER_ONLY_200 = expect(200, 403, 403)
+
+WS = "/api/v1/workspaces/{ws}"
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    path: str
+    expected: dict[str, int]
+    body: dict[str, Any] | None = None
+
+
+CASES = [
+    Case("GET", "/api/v1/auth/me", expect(200, 200, 200, 200)),
+    Case("GET", "/api/v1/workspaces/", expect(200, 200, 200, 200)),
+    Case("POST", "/api/v1/workspaces/", expect(201, 201, 201, 201), {"name": "Another"}),
+    Case("GET", WS, READ),
+    Case("PATCH", WS, ADMIN_200, {"name": "Renamed"}),
+    Case("DELETE", WS, expect(204, 403, 403)),
+    Case("GET", WS + "/members", READ),
+    Case("POST", WS + "/members", expect(201, 201, 403), {"user_id": "{newcomer}"}),
+    Case("PATCH", WS + "/members/{target}", OWNER_ONLY_200, {"role": "admin"}),
+    Case("DELETE", WS + "/members/{target}", ADMIN_204),
+    Case("POST", WS + "/projects/", CREATE, {"title": "Roadmap"}),
+    Case("GET", WS + "/projects/", READ),
+    Case("GET", WS + "/projects/{project}", READ),
+    Case("PATCH", WS + "/projects/{project}", ADMIN_200, {"title": "Renamed"}),
+    Case("DELETE", WS + "/projects/{project}", ADMIN_204),
+    Case("GET", WS + "/projects/{project}/stats", READ),
+    Case("POST", WS + "/issues/", CREATE, {"title": "New issue"}),
+    Case("GET", WS + "/issues/", READ),
+    Case("GET", WS + "/issues/{issue}", READ),
+    Case("PATCH", WS + "/issues/{issue}", READ, {"status": "todo"}),
+    Case("DELETE", WS + "/issues/{issue}", ADMIN_204),
+    Case("GET", WS + "/issues/{issue}/children", READ),
+    Case("POST", WS + "/issues/{issue}/comments", CREATE, {"content": "Looks good"}),
+    Case("GET", WS + "/issues/{issue}/comments", READ),
+    Case(
+        "PATCH", WS + "/issues/{issue}/comments/{comment}", expect(200, 403, 403), {"content": "x"}
+    ),
+    Case("DELETE", WS + "/issues/{issue}/comments/{comment}", ADMIN_204),
+    Case("POST", WS + "/labels", CREATE, {"name": "urgent-fix"}),
+    Case("GET", WS + "/labels", READ),
+    Case("PATCH", WS + "/labels/{label}", ADMIN_200, {"color": "#112233"}),
+    Case("DELETE", WS + "/labels/{label}", ADMIN_204),
+    Case("POST", WS + "/issues/{other_issue}/labels/{label}", MEMBER_204),
+    Case("DELETE", WS + "/issues/{issue}/labels/{label}", MEMBER_204),
+    Case("GET", WS + "/issues/{issue}/labels", READ),
+    Case(
+        "POST",
+        WS + "/issues/{other_issue}/dependencies/",
+        CREATE,
+        {"depends_on_issue_id": "{third_issue}"},
+    ),
+    Case("GET", WS + "/issues/{issue}/dependencies/", READ),
+    Case("DELETE", WS + "/issues/{issue}/dependencies/{dependency}", MEMBER_204),
+    Case("POST", WS + "/agents/", CREATE, {"name": "Helper"}),
+    Case("GET", WS + "/agents/", READ),
+    Case("GET", WS + "/agents/{agent}", READ),
+    Case("PATCH", WS + "/agents/{agent}", ADMIN_200, {"status": "active"}),
+    Case("DELETE", WS + "/agents/{agent}", ADMIN_204),
+    Case("GET", WS + "/activity", READ),
+    Case("GET", WS + "/issues/{issue}/activity", READ),
+]
+
+
+def fill(template: Any, ids: dict[str, str]) -> Any:
+    if isinstance(template, str):
+        return template.format(**ids) if "{" in template else template
+    if isinstance(template, dict):
+        return {key: fill(value, ids) for key, value in template.items()}
+    return template
+
+
+async def build_world(
+    client: httpx.AsyncClient, make_user, add_member
+) -> tuple[dict[str, Any], dict[str, str]]:  # type: ignore[no-untyped-def]
+    people = {role: await make_user(role) for role in ("owner", "admin", "member", "outsider")}
+    target, newcomer = await make_user("target"), await make_user("newcomer")
+    headers = people["owner"].headers
+
+    async def post(
+        path: str, body: dict[str, Any] | None = None, status: int = 201
+    ) -> dict[str, Any]:
+        response = await client.post(path, json=body, headers=headers)
+        assert response.status_code == status, (path, response.text)
+        return response.json() if response.content else {}
+
+    workspace = await post("/api/v1/workspaces/", {"name": "Matrix"})
+    ws = f"/api/v1/workspaces/{workspace['id']}"
+    for role, person in (
+        ("admin", people["admin"]),
+        ("member", people["member"]),
+        ("member", target),
+    ):
+        await add_member(workspace["id"], person, role)
+    project = await post(f"{ws}/projects/", {"title": "Project"})
+    issue = await post(f"{ws}/issues/", {"title": "Issue"})
+    other = await post(f"{ws}/issues/", {"title": "Other"})
+    third = await post(f"{ws}/issues/", {"title": "Third"})
+    comment = await post(f"{ws}/issues/{issue['id']}/comments", {"content": "First!"})
+    label = await post(f"{ws}/labels", {"name": "bug"})
+    await post(f"{ws}/issues/{issue['id']}/labels/{label['id']}", status=204)
+    dependency = await post(
+        f"{ws}/issues/{issue['id']}/dependencies/", {"depends_on_issue_id": other["id"]}
+    )
+    agent = await post(f"{ws}/agents/", {"name": "Agent"})
+    ids = {
+        "ws": workspace["id"],
+        "project": project["id"],
+        "issue": issue["id"],
+        "other_issue": other["id"],
+        "third_issue": third["id"],
+        "comment": comment["id"],
+        "label": label["id"],
+        "dependency": dependency["id"],
+        "agent": agent["id"],
+        "target": target.id,
+        "newcomer": newcomer.id,
+    }
+    return people, ids
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.method} {case.path}")
+async def test_route_permissions(
+    client: httpx.AsyncClient, make_user, add_member, case: Case
+) -> None:  # type: ignore[no-untyped-def]
+    """Roles are tried weakest first; the world is rebuilt after a request changed it."""
+    world = None
+    for role in ("anonymous", "outsider", "member", "admin", "owner"):
+        if world is None:
+            world = await build_world(client, make_user, add_member)
+        people, ids = world
+        headers = people[role].headers if role in people else {}
+        response = await client.request(
+            case.method, fill(case.path, ids), json=fill(case.body, ids), headers=headers
+        )
+        assert response.status_code == case.expected[role], (role, response.text)
+        if response.status_code >= 400:
+            assert response.json()["code"]
+        elif case.method != "GET":
+            world = None
+
+
+def test_the_matrix_covers_every_route() -> None:
+    document = create_app(ServerSettings(jwt_secret="x" * 40)).openapi()
+    public = {("POST", "/api/v1/auth/register"), ("POST", "/api/v1/auth/login")}
+    routes = {
+        (method.upper(), path.replace("{workspace_id}", "{ws}"))
+        for path, operations in document["paths"].items()
+        for method in operations
+        if path.startswith("/api/v1")
+    } - public
+    covered = {(case.method, _generic(case.path)) for case in CASES}
+    assert {(m, _generic(p)) for m, p in routes} == covered
+
+
+def _generic(path: str) -> str:
+    """The path with every placeholder named alike, so templates compare by shape."""
+    import re
+
+    return re.sub(r"\{[^}]+\}", "{}", path)

@@ -1,0 +1,53 @@
+"""Sixteen clients creating issues in one workspace against a real server process."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from tests.live.conftest import LiveServer
+
+CLIENTS = 16
+ISSUES = 500
+
+
+async def test_sixteen_clients_create_500_issues_numbered_1_to_500(live_server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=live_server.base_url, timeout=60) as client:
+        registered = await client.post(
+            "/api/v1/auth/register", json={"email": "load@example.com", "password": "load-test-pw"}
+        )
+        assert registered.status_code == 201, registered.text
+        headers = {"Authorization": f"Bearer {registered.json()['token']}"}
+        workspace = await client.post(
+            "/api/v1/workspaces/", json={"name": "Load", "issue_prefix": "LD"}, headers=headers
+        )
+        assert workspace.status_code == 201, workspace.text
+        issues_url = f"/api/v1/workspaces/{workspace.json()['id']}/issues/"
+
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(ISSUES):
+        queue.put_nowait(n)
+    statuses: list[int] = []
+    numbers: list[int] = []
+
+    async def worker() -> None:
+        async with httpx.AsyncClient(base_url=live_server.base_url, timeout=60) as client:
+            while True:
+                try:
+                    n = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                response = await client.post(
+                    issues_url, json={"title": f"load {n}"}, headers=headers
+                )
+                statuses.append(response.status_code)
+                if response.status_code == 201:
+                    numbers.append(response.json()["number"])
+
+    await asyncio.gather(*(worker() for _ in range(CLIENTS)))
+    assert statuses.count(201) == ISSUES, (sorted(set(statuses)), live_server.log()[-2000:])
+    assert sorted(numbers) == list(range(1, ISSUES + 1))
+    async with httpx.AsyncClient(base_url=live_server.base_url, timeout=60) as client:
+        listed = await client.get(issues_url, params={"limit": 1}, headers=headers)
+        assert listed.headers["X-Total-Count"] == str(ISSUES)
