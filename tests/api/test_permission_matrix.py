@@ -47,6 +47,9 @@ class Case:
 CASES = [
     Case("GET", "/api/v1/auth/me", expect(200, 200, 200, 200)),
     Case("GET", "/api/v1/workspaces/", expect(200, 200, 200, 200)),
+    Case("GET", "/api/v1/api-keys", expect(200, 200, 200, 200)),
+    Case("POST", "/api/v1/api-keys", expect(201, 201, 201, 201), {"label": "ci"}),
+    Case("DELETE", "/api/v1/api-keys/{api_key}", expect(204, 404, 404, 404)),
     Case("POST", "/api/v1/workspaces/", expect(201, 201, 201, 201), {"name": "Another"}),
     Case("GET", WS, READ),
     Case("PATCH", WS, ADMIN_200, {"name": "Renamed"}),
@@ -139,6 +142,7 @@ async def build_world(
         f"{ws}/issues/{issue['id']}/dependencies/", {"depends_on_issue_id": other["id"]}
     )
     agent = await post(f"{ws}/agents/", {"name": "Agent"})
+    api_key = await post("/api/v1/api-keys", {"label": "owner's"})
     ids = {
         "ws": workspace["id"],
         "project": project["id"],
@@ -149,6 +153,7 @@ async def build_world(
         "label": label["id"],
         "dependency": dependency["id"],
         "agent": agent["id"],
+        "api_key": api_key["id"],
         "target": target.id,
         "newcomer": newcomer.id,
     }

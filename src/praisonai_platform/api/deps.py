@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.db import session_scope
 from praisonai_platform.errors import Unauthenticated
 from praisonai_platform.server_config import ServerSettings, load_server_settings
-from praisonai_platform.services import tokens, users
+from praisonai_platform.services import api_keys, tokens, users
 from praisonai_platform.services.actors import Actor
 from praisonai_platform.services.pagination import MAX_LIMIT, Page, PageRequest
 
@@ -38,7 +38,11 @@ ServerConfig = Annotated[ServerSettings, Depends(get_server_settings)]
 
 _bearer = HTTPBearer(
     auto_error=False,
-    description="`Authorization: Bearer <token>` with a token from /api/v1/auth/login.",
+    description="`Authorization: Bearer <token or API key>`: a token from /api/v1/auth/login, "
+    "or an API key (ppk_…).",
+)
+_api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="An API key (ppk_…) from /api/v1/api-keys."
 )
 
 
@@ -46,10 +50,15 @@ async def current_actor(
     session: DbSession,
     settings: ServerConfig,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key_header)],
 ) -> Actor:
-    if credentials is None or not credentials.credentials:
+    """Who is calling: a signed-in user (token) or an API key's user or agent."""
+    credential = api_key or (credentials.credentials if credentials else None)
+    if not credential:
         raise Unauthenticated("sign in first: send Authorization: Bearer <token>")
-    user_id = tokens.subject(settings, credentials.credentials)
+    if api_keys.looks_like_key(credential):
+        return await api_keys.authenticate(session, credential)
+    user_id = tokens.subject(settings, credential)
     return Actor.for_user(await users.active_user(session, user_id))
 
 

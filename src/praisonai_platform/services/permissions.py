@@ -130,7 +130,7 @@ async def workspace_access(
     `own=`; here only membership is required for them.
     """
     if actor.workspace_id is not None and actor.workspace_id != workspace_id:
-        raise NotFound("workspace not found")
+        raise Forbidden("this API key is limited to another workspace", code="key_out_of_scope")
     statement = (
         select(Workspace, Member)
         .join(Member, Member.workspace_id == Workspace.id)

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from praisonai_platform.api.routes import (
     activity,
     agents,
+    api_keys,
     auth,
     comments,
     dependencies,
@@ -19,6 +20,7 @@ from praisonai_platform.schemas.common import ERROR_RESPONSES
 api_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 for module in (
     auth,
+    api_keys,
     workspaces,
     members,
     projects,
