@@ -117,7 +117,9 @@ def _assign_issue_number(_mapper: Mapper[Issue], connection: Connection, issue: 
     row = connection.execute(
         update(Workspace)
         .where(Workspace.id == issue.workspace_id)
-        .values(issue_counter=Workspace.issue_counter + 1)
+        # updated_at is named only so that its onupdate does not fire: numbering an issue is
+        # not a change of the workspace.
+        .values(issue_counter=Workspace.issue_counter + 1, updated_at=Workspace.updated_at)
         .returning(Workspace.issue_counter, Workspace.issue_prefix)
     ).one_or_none()
     if row is None:
