@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from praisonai_platform.db.models import Agent, Issue, IssueLabel, Member, Project, Workspace
 from praisonai_platform.errors import NotFound, ValidationFailed
 from praisonai_platform.services.permissions import Access
+
+WorkspaceOwned = TypeVar("WorkspaceOwned", Agent, Project, IssueLabel)
 
 ISSUE_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,19})-(\d{1,9})$")
 
@@ -71,37 +74,34 @@ async def ensure_member_user(
 async def ensure_agent(
     session: AsyncSession, workspace_id: str, agent_id: str, field: str
 ) -> Agent:
-    agent = await session.scalar(
-        select(Agent).where(Agent.workspace_id == workspace_id, Agent.id == agent_id)
-    )
-    if agent is None:
-        raise ValidationFailed(
-            f"{field}: no agent in this workspace has this id", code="invalid_reference"
-        )
-    return agent
+    return await _in_workspace(session, Agent, workspace_id, agent_id, field, "agent")
 
 
 async def ensure_project(
     session: AsyncSession, workspace_id: str, project_id: str, field: str
 ) -> Project:
-    project = await session.scalar(
-        select(Project).where(Project.workspace_id == workspace_id, Project.id == project_id)
-    )
-    if project is None:
-        raise ValidationFailed(
-            f"{field}: no project in this workspace has this id", code="invalid_reference"
-        )
-    return project
+    return await _in_workspace(session, Project, workspace_id, project_id, field, "project")
 
 
 async def ensure_label(
     session: AsyncSession, workspace_id: str, label_id: str, field: str
 ) -> IssueLabel:
-    label = await session.scalar(
-        select(IssueLabel).where(IssueLabel.workspace_id == workspace_id, IssueLabel.id == label_id)
+    return await _in_workspace(session, IssueLabel, workspace_id, label_id, field, "label")
+
+
+async def _in_workspace(
+    session: AsyncSession,
+    model: type[WorkspaceOwned],
+    workspace_id: str,
+    entity_id: str,
+    field: str,
+    noun: str,
+) -> WorkspaceOwned:
+    found = await session.scalar(
+        select(model).where(model.workspace_id == workspace_id, model.id == entity_id)
     )
-    if label is None:
+    if found is None:
         raise ValidationFailed(
-            f"{field}: no label in this workspace has this id", code="invalid_reference"
+            f"{field}: no {noun} in this workspace has this id", code="invalid_reference"
         )
-    return label
+    return found
