@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format lock clean
+.PHONY: install run test lint format lock clean browser
 
 install: $(INSTALLED)
 
@@ -24,7 +24,7 @@ run: install
 	DATABASE_URL="$(DATABASE_URL)" RUN_DB_MIGRATIONS=true \
 		$(BIN)/praisonai-platform serve --host $(HOST) --port $(PORT)
 
-test: install lint
+test: install lint $(if $(filter true,$(CI)),browser)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
@@ -34,6 +34,14 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
+
+# Debian's Chromium and ChromeDriver for the admin UI's browser test; `make test` runs this under
+# CI=true. Installs only what is missing.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive \
+			sh -c 'apt-get update -q && apt-get install -y -q chromium chromium-driver'; \
+	fi
 
 # Re-resolve the pinned dependency set after changing pyproject.toml.
 lock: install

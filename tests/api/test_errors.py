@@ -124,3 +124,26 @@ async def test_openapi_and_docs_are_served(client: httpx.AsyncClient) -> None:
     health = await client.get("/health")
     assert health.json() == {"status": "ok"}
     assert (await client.get("/ready")).json()["database"] == "ok"
+
+
+@pytest.mark.postgres_only
+async def test_driver_errors_are_classified_by_sqlstate(backend: str, db_url: str) -> None:
+    """asyncpg reports some data errors as a plain DBAPIError; the SQLSTATE decides."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+    from starlette.requests import Request
+
+    from praisonai_platform.api.errors import _database_error
+    from praisonai_platform.db import get_engine, reset_engine
+
+    engine = get_engine(db_url)
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(DBAPIError) as caught:
+                await connection.execute(text("SELECT CAST('x' AS INTEGER)"))
+    finally:
+        await reset_engine()
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": []})
+    response = await _database_error(request, caught.value)
+    assert response.status_code == 422
+    assert b"invalid_value" in response.body and b"CAST" not in response.body

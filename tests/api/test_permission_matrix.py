@@ -34,6 +34,7 @@ ADMIN_204 = expect(204, 204, 403)
 OWNER_ONLY_200 = expect(200, 403, 403)
 
 WS = "/api/v1/workspaces/{ws}"
+GIFT = {"user_id": "{newcomer}", "amount": 1, "reason": "gift"}
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,13 @@ CASES = [
     Case("GET", "/api/v1/api-keys", expect(200, 200, 200, 200)),
     Case("POST", "/api/v1/api-keys", expect(201, 201, 201, 201), {"label": "ci"}),
     Case("DELETE", "/api/v1/api-keys/{api_key}", expect(204, 404, 404, 404)),
+    Case("GET", "/api/v1/auth/identities", expect(200, 200, 200, 200)),
+    Case("GET", "/api/v1/credits", expect(200, 200, 200, 200)),
+    Case("GET", "/api/v1/credits/ledger", expect(200, 200, 200, 200)),
+    *(
+        Case("POST", f"/api/v1/admin/credits/{action}", expect(403, 403, 403, 403), GIFT)
+        for action in ("grant", "debit", "adjust")
+    ),
     Case("POST", "/api/v1/workspaces/", expect(201, 201, 201, 201), {"name": "Another"}),
     Case("GET", WS, READ),
     Case("PATCH", WS, ADMIN_200, {"name": "Renamed"}),
@@ -97,6 +105,40 @@ CASES = [
     Case("PATCH", WS + "/agents/{agent}", ADMIN_200, {"status": "active"}),
     Case("DELETE", WS + "/agents/{agent}", ADMIN_204),
     Case("GET", WS + "/activity", READ),
+    Case("POST", WS + "/runs", CREATE, {"agent_id": "{agent}"}),
+    Case("GET", WS + "/runs", READ),
+    Case("GET", WS + "/runs/{run}", READ),
+    Case("POST", WS + "/runs/{run}/stop", READ),
+    Case("GET", WS + "/runs/{run}/events", READ),
+    Case("GET", WS + "/events", READ),
+    Case("POST", WS + "/issues/{issue}/runs", CREATE, {"agent_id": "{agent}"}),
+    Case("GET", WS + "/issues/{issue}/runs", READ),
+    Case("GET", "/api/v1/events", expect(403, 403, 403, 403)),
+    Case("GET", "/api/v1/runs/{run}", READ),
+    Case("POST", "/api/v1/workers/register", expect(201, 201, 201, 201), {}),
+    Case("GET", "/api/v1/workers", expect(200, 200, 200, 200)),
+    Case("GET", "/api/v1/workers/{worker}", expect(200, 404, 404, 404)),
+    Case("POST", "/api/v1/workers/{worker}/heartbeat", expect(200, 404, 404, 404), {}),
+    Case("POST", "/api/v1/workers/{worker}/claim", expect(200, 404, 404, 404), {}),
+    Case("POST", "/api/v1/workers/{worker}/offline", expect(200, 404, 404, 404)),
+    Case("POST", "/api/v1/runs/{run}/claim", expect(200, 404, 404, 404), {"worker_id": "{worker}"}),
+    *(
+        Case(
+            "POST",
+            f"/api/v1/runs/{{claimed_run}}/{what}",
+            expect(ok, 404, 404, 404),
+            {"worker_id": "{worker}", **extra},
+        )
+        for what, ok, extra in (
+            ("heartbeat", 200, {}),
+            ("progress", 200, {}),
+            ("events", 204, {}),
+            ("usage", 200, {"step": 1, "amount": 0}),
+            ("complete", 200, {}),
+            ("fail", 200, {}),
+            ("stopped", 200, {}),
+        )
+    ),
     Case("GET", WS + "/issues/{issue}/activity", READ),
 ]
 
@@ -141,7 +183,11 @@ async def build_world(
     dependency = await post(
         f"{ws}/issues/{issue['id']}/dependencies/", {"depends_on_issue_id": other["id"]}
     )
-    agent = await post(f"{ws}/agents/", {"name": "Agent"})
+    agent = await post(f"{ws}/agents/", {"name": "Agent", "max_concurrent_tasks": 5})
+    worker = await post("/api/v1/workers/register", {})
+    await post(f"{ws}/runs", {"agent_id": agent["id"]})
+    claimed_run = await post(f"/api/v1/workers/{worker['id']}/claim", {}, status=200)
+    run = await post(f"{ws}/runs", {"agent_id": agent["id"]})
     api_key = await post("/api/v1/api-keys", {"label": "owner's"})
     ids = {
         "ws": workspace["id"],
@@ -153,6 +199,9 @@ async def build_world(
         "label": label["id"],
         "dependency": dependency["id"],
         "agent": agent["id"],
+        "run": run["id"],
+        "claimed_run": claimed_run["id"],
+        "worker": worker["id"],
         "api_key": api_key["id"],
         "target": target.id,
         "newcomer": newcomer.id,
@@ -183,7 +232,18 @@ async def test_route_permissions(
 
 def test_the_matrix_covers_every_route() -> None:
     document = create_app(ServerSettings(jwt_secret="x" * 40)).openapi()
-    public = {("POST", "/api/v1/auth/register"), ("POST", "/api/v1/auth/login")}
+    public = {
+        ("POST", "/api/v1/auth/register"),
+        ("POST", "/api/v1/auth/login"),
+        ("GET", "/api/v1/auth/oauth/providers"),
+        ("GET", "/api/v1/auth/oauth/{provider}/authorize"),
+        ("GET", "/api/v1/auth/oauth/{provider}/callback"),
+        # Webhooks authenticate by signature or secret token (tests/credits).
+        ("POST", "/api/v1/payments/webhooks/stripe"),
+        ("POST", "/api/v1/payments/webhooks/telegram"),
+        # Unlinking needs an identity of one's own; tests/accounts covers who may.
+        ("DELETE", "/api/v1/auth/identities/{identity_id}"),
+    }
     routes = {
         (method.upper(), path.replace("{workspace_id}", "{ws}"))
         for path, operations in document["paths"].items()

@@ -12,11 +12,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from praisonai_platform import __version__
+from praisonai_platform.api.admin import install_admin
 from praisonai_platform.api.errors import install_error_handlers
 from praisonai_platform.api.limits import RequestGuard
 from praisonai_platform.api.routes import api_router
+from praisonai_platform.billing_config import load_billing_settings
 from praisonai_platform.db import get_engine, get_settings, reset_engine
 from praisonai_platform.db.migrate import run_migrations_if_enabled
+from praisonai_platform.oauth_config import load_oauth_config
 from praisonai_platform.server_config import ServerSettings, load_server_settings
 from praisonai_platform.services import passwords
 
@@ -55,6 +58,9 @@ def create_app(server_settings: ServerSettings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.include_router(api_router)
+    app.state.oauth_config = load_oauth_config()  # a bad provider setting stops the start
+    load_billing_settings()  # so does a bad billing setting, rather than a 500 later
+    install_admin(app)
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:

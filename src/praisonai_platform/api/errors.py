@@ -72,10 +72,18 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, exc.detail, code, dict(exc.headers or {}) or None)
 
 
+def _sqlstate(exc: Exception) -> str:
+    """The SQLSTATE behind a driver error (asyncpg does not always raise DataError/IntegrityError
+    for its classes 22 and 23); empty when the driver does not say."""
+    original = getattr(exc, "orig", None)
+    return str(getattr(original, "sqlstate", None) or getattr(original, "pgcode", None) or "")
+
+
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, IntegrityError):
+    state = _sqlstate(exc)
+    if isinstance(exc, IntegrityError) or state.startswith("23"):
         return error_response(409, "this conflicts with existing data", "conflict")
-    if isinstance(exc, DataError):
+    if isinstance(exc, DataError) or state.startswith("22"):
         return error_response(422, "a value is out of range or malformed", "invalid_value")
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError):
         logger.warning(

@@ -9,8 +9,20 @@ from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
 from praisonai_platform import __version__
-from praisonai_platform.cli import db_commands
+from praisonai_platform.cli import (
+    account_commands,
+    agent_commands,
+    credits_commands,
+    db_commands,
+    issue_commands,
+    project_commands,
+    user_commands,
+    workspace_commands,
+)
+from praisonai_platform.cli.output import CliError, print_error
 from praisonai_platform.cli.serve_command import serve
+from praisonai_platform.cli.worker_command import worker
+from praisonai_platform.client import AuthenticationError, ConnectionFailed, PlatformError
 from praisonai_platform.config import ConfigurationError
 
 app = typer.Typer(
@@ -21,7 +33,18 @@ app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(db_commands.app, name="db")
+app.add_typer(user_commands.app, name="user")
+app.add_typer(credits_commands.app, name="credits")
 app.command()(serve)
+app.command()(worker)
+app.command()(account_commands.login)
+app.command()(account_commands.register)
+app.command()(account_commands.logout)
+app.command()(account_commands.whoami)
+app.add_typer(workspace_commands.app, name="workspace")
+app.add_typer(issue_commands.app, name="issue")
+app.add_typer(agent_commands.app, name="agent")
+app.add_typer(project_commands.app, name="project")
 
 error_console = Console(stderr=True)
 
@@ -49,3 +72,18 @@ def main() -> None:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         error_console.print(f"[red]database error:[/red] {reason}", highlight=False)
         sys.exit(1)
+    except PlatformError as exc:
+        print_error(_client_error_message(exc))
+        sys.exit(1)
+    except CliError as exc:
+        print_error(exc.message)
+        sys.exit(1)
+
+
+def _client_error_message(exc: PlatformError) -> str:
+    """The server's message, with what to do next where that is clear."""
+    if isinstance(exc, AuthenticationError) and exc.code != "invalid_credentials":
+        return f"{exc.message} (run `praisonai-platform login`)"
+    if isinstance(exc, ConnectionFailed):
+        return f"{exc.message} (is the server running? `praisonai-platform serve` starts one)"
+    return exc.message

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from praisonai_platform.db.models.enums import ActorType
+from praisonai_platform.enums import ActorType
 from praisonai_platform.schemas.common import ResponseSchema, enum_input
 
 ActorTypeInput = enum_input(ActorType)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from praisonai_platform.db.models.enums import AgentRuntimeMode, AgentStatus
+from praisonai_platform.enums import AgentRuntimeMode, AgentStatus
 from praisonai_platform.schemas.common import (
     JsonObject,
     LongText,

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
-from praisonai_platform.db.models import Comment, CommentType
+from praisonai_platform.enums import CommentType
 from praisonai_platform.schemas.common import MAX_TEXT, EntityId, ResponseSchema, Schema
 
 CommentText = Annotated[
     str,
     Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S", description="Not only whitespace."),
 ]
+
+
+if TYPE_CHECKING:
+    from praisonai_platform.db.models import Comment
 
 
 class CommentCreate(Schema):

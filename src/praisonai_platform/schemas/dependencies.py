@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field, model_validator
 
-from praisonai_platform.db.models.enums import DependencyType
+from praisonai_platform.enums import DependencyType
 from praisonai_platform.schemas.common import EntityId, ResponseSchema, Schema, enum_input
 
 DependencyTypeInput = enum_input(

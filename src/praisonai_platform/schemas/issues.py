@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from praisonai_platform.db.models import Issue, IssuePriority, IssueStatus
+from praisonai_platform.enums import IssuePriority, IssueStatus
 from praisonai_platform.schemas.common import (
     EntityId,
     LongText,
@@ -17,6 +17,9 @@ from praisonai_platform.schemas.common import (
     Title,
     enum_input,
 )
+
+if TYPE_CHECKING:
+    from praisonai_platform.db.models import Issue
 
 
 class AssigneeType(enum.StrEnum):

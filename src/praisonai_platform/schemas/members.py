@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
 
-from praisonai_platform.db.models.enums import MemberRole
+from praisonai_platform.enums import MemberRole
 from praisonai_platform.schemas.common import EntityId, ResponseSchema, Schema, enum_input
 
 if TYPE_CHECKING:

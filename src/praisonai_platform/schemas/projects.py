@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from praisonai_platform.db.models.enums import IssuePriority, IssueStatus, ProjectStatus
+from praisonai_platform.enums import IssuePriority, IssueStatus, ProjectStatus
 from praisonai_platform.schemas.common import (
     MAX_ID,
     JsonObject,

@@ -47,6 +47,10 @@ class Action(enum.StrEnum):
     AGENT_READ = "agent.read"
     AGENT_CHANGE = "agent.change"
     ACTIVITY_READ = "activity.read"
+    RUN_CREATE = "run.create"
+    RUN_READ = "run.read"
+    RUN_STOP = "run.stop"
+    RUN_WORK = "run.work"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,11 @@ PERMISSIONS: dict[Action, Rule] = {
     Action.AGENT_READ: Rule(_MEMBER, writes=False),
     Action.AGENT_CHANGE: Rule(_ADMIN, or_own=True),
     Action.ACTIVITY_READ: Rule(_MEMBER, writes=False),
+    Action.RUN_CREATE: Rule(_MEMBER),
+    Action.RUN_READ: Rule(_MEMBER, writes=False),
+    Action.RUN_STOP: Rule(_MEMBER),
+    # Claiming and reporting on runs as a worker (events of a run are read with RUN_READ).
+    Action.RUN_WORK: Rule(_MEMBER),
 }
 
 

@@ -8,11 +8,18 @@ from praisonai_platform.api.routes import (
     api_keys,
     auth,
     comments,
+    credits,
     dependencies,
+    events,
     issues,
     labels,
     members,
+    oauth,
+    payments,
     projects,
+    run_reports,
+    runs,
+    workers,
     workspaces,
 )
 from praisonai_platform.schemas.common import ERROR_RESPONSES
@@ -20,6 +27,7 @@ from praisonai_platform.schemas.common import ERROR_RESPONSES
 api_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 for module in (
     auth,
+    oauth,
     api_keys,
     workspaces,
     members,
@@ -30,5 +38,11 @@ for module in (
     dependencies,
     agents,
     activity,
+    runs,
+    workers,
+    run_reports,
+    events,
+    credits,
+    payments,
 ):
     api_router.include_router(module.router)

@@ -1,5 +1,6 @@
 """Every table of the platform. Importing this package registers them all on `Base.metadata`."""
 
+from praisonai_platform.db import ledger_ddl  # noqa: F401  (append-only ledger on create_all)
 from praisonai_platform.db.models.accounts import UserApiKey, UserProvider
 from praisonai_platform.db.models.activity import ActivityLog
 from praisonai_platform.db.models.agents import Agent

@@ -1,103 +1,33 @@
-"""The closed sets of values that enumerated columns admit."""
+"""The enumerated column values, defined framework-free in `praisonai_platform.enums`."""
 
-from __future__ import annotations
+from praisonai_platform.enums import (
+    ActorType,
+    AgentRuntimeMode,
+    AgentStatus,
+    CommentType,
+    DependencyType,
+    EventType,
+    IssuePriority,
+    IssueStatus,
+    MemberRole,
+    PaymentProvider,
+    PaymentStatus,
+    ProjectStatus,
+    RunState,
+)
 
-import enum
-
-
-class IssueStatus(enum.StrEnum):
-    BACKLOG = "backlog"
-    TODO = "todo"
-    IN_PROGRESS = "in-progress"
-    IN_REVIEW = "in-review"
-    BLOCKED = "blocked"
-    DONE = "done"
-    CANCELLED = "cancelled"
-
-
-class IssuePriority(enum.StrEnum):
-    NONE = "none"
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    URGENT = "urgent"
-
-
-class MemberRole(enum.StrEnum):
-    OWNER = "owner"
-    ADMIN = "admin"
-    MEMBER = "member"
-
-
-class AgentStatus(enum.StrEnum):
-    IDLE = "idle"
-    ACTIVE = "active"
-    OFFLINE = "offline"
-    BLOCKED = "blocked"
-    ERROR = "error"
-
-
-class AgentRuntimeMode(enum.StrEnum):
-    LOCAL = "local"
-    CLOUD = "cloud"
-    REMOTE = "remote"
-
-
-class ProjectStatus(enum.StrEnum):
-    PLANNED = "planned"
-    ACTIVE = "active"
-    PAUSED = "paused"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-
-
-class DependencyType(enum.StrEnum):
-    BLOCKS = "blocks"
-    BLOCKED_BY = "blocked_by"
-    RELATED = "related"
-
-
-class ActorType(enum.StrEnum):
-    USER = "user"
-    AGENT = "agent"
-    SYSTEM = "system"
-
-
-class CommentType(enum.StrEnum):
-    COMMENT = "comment"
-    SYSTEM = "system"
-    AGENT_RESULT = "agent_result"
-
-
-class RunState(enum.StrEnum):
-    PENDING = "pending"
-    PROCESSING = "processing"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    STOPPED = "stopped"
-
-
-class EventType(enum.StrEnum):
-    RUN_PENDING = "run_pending"
-    RUN_PROCESSING = "run_processing"
-    RUN_PROGRESS = "run_progress"
-    RUN_COMPLETED = "run_completed"
-    RUN_FAILED = "run_failed"
-    RUN_STOPPED = "run_stopped"
-    RUN_RECLAIMED = "run_reclaimed"
-    WORKER_ONLINE = "worker_online"
-    WORKER_OFFLINE = "worker_offline"
-    ERROR = "error"
-    SYSTEM = "system"
-
-
-class PaymentProvider(enum.StrEnum):
-    STRIPE = "stripe"
-    TELEGRAM = "telegram"
-
-
-class PaymentStatus(enum.StrEnum):
-    PENDING = "pending"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    REFUNDED = "refunded"
+__all__ = [
+    "ActorType",
+    "AgentRuntimeMode",
+    "AgentStatus",
+    "CommentType",
+    "DependencyType",
+    "EventType",
+    "IssuePriority",
+    "IssueStatus",
+    "MemberRole",
+    "PaymentProvider",
+    "PaymentStatus",
+    "ProjectStatus",
+    "RunState",
+]

@@ -1,0 +1,44 @@
+"""The admin UI at /admin (sqladmin), on the same engine and models as the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqladmin import Admin
+from starlette.middleware import Middleware
+
+from praisonai_platform.api.admin.account_views import ACCOUNT_VIEWS
+from praisonai_platform.api.admin.auth import AdminAuth
+from praisonai_platform.api.admin.csrf import SameOriginGuard
+from praisonai_platform.api.admin.run_views import RUN_VIEWS
+from praisonai_platform.api.admin.sessions import CurrentEngineSessions
+from praisonai_platform.api.admin.settings import load_admin_settings
+from praisonai_platform.api.admin.work_views import WORK_VIEWS
+from praisonai_platform.oauth_config import load_oauth_config
+from praisonai_platform.server_config import ServerSettings
+
+BASE_URL = "/admin"
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def install_admin(app: FastAPI) -> Admin | None:
+    """Mount the admin UI, unless PLATFORM_ADMIN_ENABLED=false."""
+    settings = load_admin_settings()
+    if not settings.enabled:
+        return None
+    server_settings: ServerSettings = app.state.server_settings
+    oauth_config = getattr(app.state, "oauth_config", None) or load_oauth_config()
+    public_url = oauth_config.options.public_url
+    admin = Admin(
+        app,
+        session_maker=CurrentEngineSessions(),  # type: ignore[arg-type]
+        base_url=BASE_URL,
+        title="praisonai-platform admin",
+        templates_dir=str(TEMPLATES),
+        middlewares=[Middleware(SameOriginGuard, public_url=public_url)],
+        authentication_backend=AdminAuth(server_settings, settings),
+    )
+    for view in (*ACCOUNT_VIEWS, *WORK_VIEWS, *RUN_VIEWS):
+        admin.add_view(view)
+    return admin

@@ -1,0 +1,89 @@
+"""Who may use the admin UI: users with `is_admin`, signed in with their email and password.
+
+The session is a signed cookie (Starlette's SessionMiddleware) holding the user's id; every
+request checks again that the user still exists, is active and is an admin, so demoting or
+deactivating someone ends their admin session at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from sqladmin.authentication import AuthenticationBackend
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from praisonai_platform.api.admin.settings import AdminSettings
+from praisonai_platform.db import session_scope
+from praisonai_platform.db.models import User
+from praisonai_platform.errors import Unauthenticated
+from praisonai_platform.schemas.common import check_text
+from praisonai_platform.server_config import ServerSettings
+from praisonai_platform.services import users
+
+SESSION_COOKIE = "platform_admin"
+MAX_EMAIL_LENGTH = 320
+MAX_PASSWORD_LENGTH = 4096
+
+
+class _SessionKey:
+    """The cookie-signing key, derived from the JWT secret (never the secret itself) when the
+    session middleware is first built: `str()` of it is all the middleware asks for."""
+
+    def __init__(self, settings: ServerSettings) -> None:
+        self._settings = settings
+
+    def __str__(self) -> str:
+        secret = self._settings.signing_secret().encode()
+        return hmac.new(secret, b"praisonai-platform admin session", hashlib.sha256).hexdigest()
+
+
+class AdminAuth(AuthenticationBackend):
+    def __init__(self, server_settings: ServerSettings, settings: AdminSettings) -> None:
+        secure = settings.cookie_secure
+        super().__init__(
+            secret_key=_SessionKey(server_settings),  # type: ignore[arg-type]
+            session_cookie=SESSION_COOKIE,
+            max_age=settings.session_max_age_seconds,
+            same_site="lax",
+            https_only=secure if secure is not None else server_settings.env == "production",
+        )
+
+    async def login(self, request: Request) -> bool:
+        form = await request.form()
+        email, password = form.get("username"), form.get("password")
+        if not (
+            isinstance(email, str)
+            and isinstance(password, str)
+            and 0 < len(email) <= MAX_EMAIL_LENGTH
+            and len(password) <= MAX_PASSWORD_LENGTH
+        ):
+            return False
+        try:
+            check_text(email)
+            check_text(password)
+            async with session_scope() as session:
+                user = await users.authenticate(session, email=email, password=password)
+                if not user.is_admin:
+                    raise Unauthenticated("not an admin")  # rolls back the login time too
+        except (ValueError, Unauthenticated):
+            return False
+        request.session.clear()
+        request.session["user_id"] = user.id
+        return True
+
+    async def logout(self, request: Request) -> Response:
+        request.session.clear()
+        return RedirectResponse(request.url_for("admin:login"), status_code=302)
+
+    async def authenticate(self, request: Request) -> bool:
+        user_id = request.session.get("user_id")
+        if not isinstance(user_id, str):
+            return False
+        async with session_scope(read_only=True) as session:
+            user = await session.get(User, user_id)
+        if user is None or not user.is_active or not user.is_admin:
+            request.session.clear()
+            return False
+        return True

@@ -1,0 +1,272 @@
+"""Admin views of the work: workspaces, members, projects, issues, comments, labels,
+dependencies, agents, and the audit trail (read-only).
+
+Things are created through the API, where numbering, membership and the audit trail are kept;
+here they can be looked at, corrected and removed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from sqladmin.filters import AllUniqueStringValuesFilter
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from praisonai_platform.api.admin.audit import AuditedView, IssuePartView
+from praisonai_platform.api.admin.base import EnumFilter, ReadOnlyView, plain_columns
+from praisonai_platform.db.models import (
+    ActivityLog,
+    ActorType,
+    Agent,
+    AgentStatus,
+    Comment,
+    CommentType,
+    DependencyType,
+    Issue,
+    IssueDependency,
+    IssueLabel,
+    IssueLabelLink,
+    IssuePriority,
+    IssueStatus,
+    Member,
+    MemberRole,
+    Project,
+    ProjectStatus,
+    Workspace,
+)
+
+
+class WorkspaceAdmin(AuditedView, model=Workspace):
+    icon = "fa-solid fa-building"
+    entity_type = "workspace"
+    column_list: ClassVar[Any] = [
+        Workspace.id,
+        Workspace.name,
+        Workspace.slug,
+        Workspace.issue_prefix,
+        Workspace.issue_counter,
+        Workspace.created_at,
+    ]
+    column_details_list: ClassVar[Any] = plain_columns(Workspace)
+    column_searchable_list: ClassVar[Any] = [Workspace.name, Workspace.slug, Workspace.issue_prefix]
+    column_sortable_list: ClassVar[Any] = [Workspace.name, Workspace.created_at]
+    form_columns: ClassVar[Any] = [Workspace.name, Workspace.description]
+
+    async def trail_of(self, session: AsyncSession, model: Any) -> tuple[str, str | None]:
+        return model.id, None
+
+    async def on_model_delete(self, model: Any, request: Request) -> None:
+        """The workspace's trail goes with it: nothing to record."""
+
+
+class MemberAdmin(AuditedView, model=Member):
+    icon = "fa-solid fa-users"
+    entity_type = "member"
+    column_list: ClassVar[Any] = [
+        Member.id,
+        Member.workspace_id,
+        Member.user_id,
+        Member.role,
+        Member.created_at,
+    ]
+    column_details_list: ClassVar[Any] = plain_columns(Member)
+    column_searchable_list: ClassVar[Any] = [Member.workspace_id, Member.user_id]
+    column_filters: ClassVar[Any] = [EnumFilter(Member.role, MemberRole)]
+    column_sortable_list: ClassVar[Any] = [Member.created_at]
+    form_columns: ClassVar[Any] = [Member.role]
+
+
+class ProjectAdmin(AuditedView, model=Project):
+    icon = "fa-solid fa-folder"
+    entity_type = "project"
+    column_list: ClassVar[Any] = [
+        Project.id,
+        Project.workspace_id,
+        Project.name,
+        Project.status,
+        Project.created_at,
+    ]
+    column_details_list: ClassVar[Any] = plain_columns(Project)
+    column_searchable_list: ClassVar[Any] = [Project.name, Project.workspace_id]
+    column_filters: ClassVar[Any] = [EnumFilter(Project.status, ProjectStatus)]
+    column_sortable_list: ClassVar[Any] = [Project.name, Project.created_at]
+    form_columns: ClassVar[Any] = [Project.name, Project.description, Project.icon, Project.status]
+
+
+class IssueAdmin(AuditedView, model=Issue):
+    icon = "fa-solid fa-list-check"
+    entity_type = "issue"
+    column_list: ClassVar[Any] = [
+        Issue.identifier,
+        Issue.title,
+        Issue.status,
+        Issue.priority,
+        Issue.workspace_id,
+        Issue.assignee_id,
+        Issue.assignee_agent_id,
+        Issue.updated_at,
+        Issue.created_at,
+    ]
+    column_details_list: ClassVar[Any] = plain_columns(Issue)
+    column_searchable_list: ClassVar[Any] = [Issue.identifier, Issue.title, Issue.workspace_id]
+    column_filters: ClassVar[Any] = [
+        EnumFilter(Issue.status, IssueStatus),
+        EnumFilter(Issue.priority, IssuePriority),
+    ]
+    column_sortable_list: ClassVar[Any] = [
+        Issue.identifier,
+        Issue.title,
+        Issue.updated_at,
+        Issue.created_at,
+    ]
+    form_columns: ClassVar[Any] = [Issue.title, Issue.description, Issue.status, Issue.priority]
+
+    async def trail_of(self, session: AsyncSession, model: Any) -> tuple[str, str | None]:
+        return model.workspace_id, model.id
+
+
+class CommentAdmin(IssuePartView, model=Comment):
+    icon = "fa-solid fa-comment"
+    entity_type = "comment"
+    column_list: ClassVar[Any] = [
+        Comment.id,
+        Comment.issue_id,
+        Comment.author_id,
+        Comment.author_agent_id,
+        Comment.type,
+        Comment.content,
+        Comment.created_at,
+    ]
+    column_details_list: ClassVar[Any] = plain_columns(Comment)
+    column_searchable_list: ClassVar[Any] = [Comment.content, Comment.issue_id, Comment.author_id]
+    column_filters: ClassVar[Any] = [EnumFilter(Comment.type, CommentType)]
+    column_sortable_list: ClassVar[Any] = [Comment.created_at]
+    column_formatters: ClassVar[Any] = {
+        Comment.content: lambda comment, _: (comment.content or "")[:120]
+    }
+    form_columns: ClassVar[Any] = [Comment.content]
+
+
+class LabelAdmin(AuditedView, model=IssueLabel):
+    name, name_plural = "Label", "Labels"
+    icon = "fa-solid fa-tag"
+    entity_type = "label"
+    column_list: ClassVar[Any] = [
+        IssueLabel.id,
+        IssueLabel.workspace_id,
+        IssueLabel.name,
+        IssueLabel.color,
+        IssueLabel.created_at,
+    ]
+    column_details_list: ClassVar[Any] = plain_columns(IssueLabel)
+    column_searchable_list: ClassVar[Any] = [IssueLabel.name, IssueLabel.workspace_id]
+    column_sortable_list: ClassVar[Any] = [IssueLabel.name, IssueLabel.created_at]
+    form_columns: ClassVar[Any] = [IssueLabel.name, IssueLabel.color, IssueLabel.description]
+
+
+class LabelLinkAdmin(IssuePartView, model=IssueLabelLink):
+    name, name_plural = "Label link", "Label links"
+    icon = "fa-solid fa-link"
+    entity_type = "issue"
+    column_list: ClassVar[Any] = [
+        IssueLabelLink.id,
+        IssueLabelLink.issue_id,
+        IssueLabelLink.label_id,
+        IssueLabelLink.created_at,
+    ]
+    column_details_list: ClassVar[Any] = plain_columns(IssueLabelLink)
+    column_searchable_list: ClassVar[Any] = [IssueLabelLink.issue_id, IssueLabelLink.label_id]
+    can_edit = False
+
+    async def on_model_delete(self, model: Any, request: Request) -> None:
+        # Recorded as the API records it: on the issue, as a removed label.
+        details = {"label_id": model.label_id, "via": "admin"}
+        about = ("issue", model.issue_id)
+        await self._record(model, request, "label_removed", details, about=about)
+
+
+class DependencyAdmin(IssuePartView, model=IssueDependency):
+    name, name_plural = "Dependency", "Dependencies"
+    icon = "fa-solid fa-diagram-project"
+    entity_type = "dependency"
+    column_list: ClassVar[Any] = [
+        IssueDependency.id,
+        IssueDependency.issue_id,
+        IssueDependency.dependency_type,
+        IssueDependency.depends_on_id,
+        IssueDependency.created_at,
+    ]
+    column_details_list: ClassVar[Any] = plain_columns(IssueDependency)
+    column_searchable_list: ClassVar[Any] = [
+        IssueDependency.issue_id,
+        IssueDependency.depends_on_id,
+    ]
+    column_filters: ClassVar[Any] = [EnumFilter(IssueDependency.dependency_type, DependencyType)]
+    can_edit = False
+
+
+class AgentAdmin(AuditedView, model=Agent):
+    icon = "fa-solid fa-robot"
+    entity_type = "agent"
+    column_list: ClassVar[Any] = [
+        Agent.id,
+        Agent.workspace_id,
+        Agent.name,
+        Agent.status,
+        Agent.runtime_mode,
+        Agent.owner_id,
+        Agent.created_at,
+    ]
+    column_details_list: ClassVar[Any] = plain_columns(Agent)
+    column_searchable_list: ClassVar[Any] = [Agent.name, Agent.workspace_id, Agent.owner_id]
+    column_filters: ClassVar[Any] = [EnumFilter(Agent.status, AgentStatus)]
+    column_sortable_list: ClassVar[Any] = [Agent.name, Agent.created_at]
+    form_columns: ClassVar[Any] = [
+        Agent.name,
+        Agent.description,
+        Agent.status,
+        Agent.instructions,
+        Agent.max_concurrent_tasks,
+    ]
+
+
+class ActivityAdmin(ReadOnlyView, model=ActivityLog):
+    name, name_plural = "Activity", "Activity"
+    icon = "fa-solid fa-clock-rotate-left"
+    column_list: ClassVar[Any] = [
+        ActivityLog.created_at,
+        ActivityLog.workspace_id,
+        ActivityLog.entity_type,
+        ActivityLog.entity_id,
+        ActivityLog.action,
+        ActivityLog.actor_type,
+        ActivityLog.actor_id,
+    ]
+    column_details_list: ClassVar[Any] = plain_columns(ActivityLog)
+    column_searchable_list: ClassVar[Any] = [
+        ActivityLog.workspace_id,
+        ActivityLog.entity_id,
+        ActivityLog.actor_id,
+        ActivityLog.issue_id,
+    ]
+    column_filters: ClassVar[Any] = [
+        AllUniqueStringValuesFilter(ActivityLog.entity_type),
+        AllUniqueStringValuesFilter(ActivityLog.action),
+        EnumFilter(ActivityLog.actor_type, ActorType),
+    ]
+    column_sortable_list: ClassVar[Any] = [ActivityLog.created_at]
+
+
+WORK_VIEWS = (
+    WorkspaceAdmin,
+    MemberAdmin,
+    ProjectAdmin,
+    IssueAdmin,
+    CommentAdmin,
+    LabelAdmin,
+    LabelLinkAdmin,
+    DependencyAdmin,
+    AgentAdmin,
+    ActivityAdmin,
+)

@@ -1,0 +1,56 @@
+"""client.members"""
+
+from __future__ import annotations
+
+from praisonai_platform.client.calls import Call, api_path, body, changes
+from praisonai_platform.client.endpoints import R, Resource, endpoint, iterate
+from praisonai_platform.client.pages import Page
+from praisonai_platform.client.resources import requests
+from praisonai_platform.enums import MemberRole
+from praisonai_platform.schemas.members import MemberResponse
+
+
+class Members(Resource[R]):
+    @endpoint
+    def add(
+        self,
+        workspace_id: str,
+        *,
+        user_id: str | None = None,
+        email: str | None = None,
+        role: MemberRole | str = MemberRole.MEMBER,
+    ) -> Call[MemberResponse]:
+        """Add a registered user by `user_id` or `email` (admins; owners to grant admin/owner)."""
+        json = body(user_id=user_id, email=email, role=role)
+        return requests.create(
+            api_path("workspaces", workspace_id, "members"), MemberResponse, json
+        )
+
+    @endpoint
+    def update(
+        self, workspace_id: str, user_id: str, *, role: MemberRole | str
+    ) -> Call[MemberResponse]:
+        """Change a member's role."""
+        path = api_path("workspaces", workspace_id, "members", user_id)
+        return requests.update(path, MemberResponse, changes(role=role))
+
+    @endpoint
+    def remove(self, workspace_id: str, user_id: str) -> Call[None]:
+        """Remove a member (admins), or leave the workspace yourself."""
+        return requests.delete(api_path("workspaces", workspace_id, "members", user_id))
+
+    @endpoint
+    def list(
+        self,
+        workspace_id: str,
+        *,
+        limit: int | None = None,
+        offset: int | None = None,
+        cursor: str | None = None,
+    ) -> Call[Page[MemberResponse]]:
+        path = api_path("workspaces", workspace_id, "members")
+        return requests.listing(path, MemberResponse, limit=limit, offset=offset, cursor=cursor)
+
+    iter = iterate(list)
+    create = add
+    delete = remove

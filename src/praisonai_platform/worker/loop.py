@@ -1,0 +1,285 @@
+"""The worker: registers, heartbeats, claims runs and hands each to the handler, up to
+`concurrency` at a time, directly on the shared database (no HTTP, no web framework).
+
+One coroutine claims (so an idle worker asks the queue once per poll, not once per slot), each
+claimed run gets a task of its own, and a heartbeat coroutine keeps their leases, passes stop
+requests on, and every so often reclaims lapsed leases and purges expired idempotency keys.
+On shutdown: stop claiming, give running handlers the grace period, release what did not
+finish, and sign off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import re
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from praisonai_platform.errors import Conflict, NotFound
+from praisonai_platform.services import nonces, run_leases, run_queue, run_reports, workers
+from praisonai_platform.services.run_queue import ClaimFilter
+from praisonai_platform.services.run_settings import RunSettings, load_run_settings
+from praisonai_platform.worker.context import ClaimedRun, RunContext
+from praisonai_platform.worker.handlers import Handler
+from praisonai_platform.worker.invoke import Outcome, invoke
+from praisonai_platform.worker.settings import WorkerSettings, load_worker_settings
+from praisonai_platform.worker.transactions import in_transaction
+
+logger = logging.getLogger("praisonai_platform.worker")
+T = TypeVar("T")
+
+_MAX_MESSAGE = 10_000
+
+
+def default_worker_id() -> str:
+    host = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname())[:60].lstrip(".-") or "host"
+    return f"{host}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+class WorkerLoop:
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        concurrency: int = 1,
+        agent_id: str | None = None,
+        worker_id: str | None = None,
+        name: str | None = None,
+        run_settings: RunSettings | None = None,
+        settings: WorkerSettings | None = None,
+        sessions: async_sessionmaker[AsyncSession] | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.handler = handler
+        self.concurrency = concurrency
+        self.agent_id = agent_id
+        self.worker_id = worker_id or default_worker_id()
+        self.name = name or self.worker_id
+        self.run_settings = run_settings or load_run_settings()
+        self.settings = settings or load_worker_settings()
+        self._sessions = sessions
+        self._active: dict[str, RunContext] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+        self._hurry = asyncio.Event()
+
+    def request_shutdown(self) -> None:
+        """Stop claiming and wind down (SIGTERM). Asked a second time: release at once."""
+        if self._stopping.is_set():
+            self._hurry.set()
+        self._stopping.set()
+        for context in self._active.values():
+            context.shutting_down = True
+
+    async def run(self) -> None:
+        await self._transaction(
+            lambda session: run_leases.sign_on(
+                session,
+                None,
+                self.worker_id,
+                name=self.name,
+                host=socket.gethostname()[:255],
+                pid=os.getpid(),
+                details={"concurrency": self.concurrency, "agent_id": self.agent_id},
+            )
+        )
+        logger.info("worker %s online (%d slots)", self.worker_id, self.concurrency)
+        heart = asyncio.create_task(self._heartbeat_loop(), name="heartbeat")
+        try:
+            await self._claim_loop()
+            await self._wind_down()
+        finally:
+            heart.cancel()
+            await asyncio.gather(heart, return_exceptions=True)
+            await self._transaction(lambda s: run_leases.sign_off(s, None, self.worker_id))
+            logger.info("worker %s offline", self.worker_id)
+
+    # Claiming ----------------------------------------------------------------------------------
+
+    async def _claim_loop(self) -> None:
+        slots = asyncio.Semaphore(self.concurrency)
+        while not self._stopping.is_set():
+            if not await self._until(slots.acquire()):
+                break
+            try:
+                run = await self._claim()
+            except Exception:
+                slots.release()
+                logger.exception("claiming failed; retrying")
+                await self._pause(self.settings.poll_seconds)
+                continue
+            if run is None:
+                slots.release()
+                await self._pause(self.settings.poll_seconds)
+                continue
+            task = asyncio.create_task(self._execute(run), name=f"run {run.id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(lambda _task: slots.release())
+
+    async def _claim(self) -> ClaimedRun | None:
+        async def claim(session: AsyncSession) -> ClaimedRun | None:
+            run = await run_queue.claim(
+                session,
+                None,
+                self.worker_id,
+                self.run_settings,
+                ClaimFilter(agent_id=self.agent_id),
+                reclaim=False,  # the heartbeat loop's upkeep does it, off this path
+            )
+            return ClaimedRun.of(run) if run is not None else None
+
+        claimed = await self._transaction(claim)
+        if claimed is not None:
+            # Registered before anyone awaits, so the next heartbeat keeps its lease.
+            self._active[claimed.id] = RunContext(
+                claimed, self.worker_id, self.run_settings, self._sessions
+            )
+            self._active[claimed.id].shutting_down = self._stopping.is_set()
+        return claimed
+
+    # Running a handler -------------------------------------------------------------------------
+
+    async def _execute(self, run: ClaimedRun) -> None:
+        context = self._active[run.id]
+        try:
+            outcome = await invoke(self.handler, run, context)
+            await self._finish(run, context, outcome)
+        except Exception:
+            logger.exception("run %s: reporting its end failed; its lease will lapse", run.id)
+        finally:
+            self._active.pop(run.id, None)
+
+    async def _finish(self, run: ClaimedRun, context: RunContext, outcome: Outcome) -> None:
+        if outcome.abandoned:
+            logger.warning("run %s: still running at shutdown; released", run.id)
+            return  # sign-off releases it
+        if context.lost:
+            logger.warning("run %s: lease lost; another worker has it", run.id)
+            return
+        try:
+            if context.stop_requested:
+                await self._report(run_reports.acknowledge_stop, run, result=outcome.result)
+            elif outcome.error is not None:
+                error = outcome.error
+                logger.warning("run %s failed: %r", run.id, error)
+                message = f"{type(error).__name__}: {error}"[:_MAX_MESSAGE]
+                await self._report(run_reports.fail, run, reason="handler_error", message=message)
+            elif outcome.invalid_result is not None:
+                await self._report(
+                    run_reports.fail,
+                    run,
+                    reason="invalid_result",
+                    message=outcome.invalid_result,
+                    retry=False,  # the same handler would return the same thing again
+                )
+            else:
+                await self._report(run_reports.complete, run, result=outcome.result)
+        except (Conflict, NotFound) as exc:
+            logger.warning("run %s: not ours any more (%s)", run.id, exc.detail)
+
+    async def _report(
+        self, report: Callable[..., Awaitable[Any]], run: ClaimedRun, **fields: Any
+    ) -> None:
+        await self._transaction(
+            lambda session: report(session, None, run.id, self.worker_id, **fields)
+        )
+
+    # Heartbeats and upkeep ---------------------------------------------------------------------
+
+    async def _heartbeat_loop(self) -> None:
+        last_upkeep = time.monotonic()
+        while True:
+            await asyncio.sleep(self.run_settings.heartbeat_seconds)
+            try:
+                await self._heartbeat()
+                if time.monotonic() - last_upkeep >= self.settings.maintenance_seconds:
+                    last_upkeep = time.monotonic()
+                    await self._transaction(self._upkeep)
+            except Exception:
+                logger.exception("heartbeat failed; retrying at the next beat")
+
+    async def _heartbeat(self) -> None:
+        working = list(self._active)
+        beat = await self._transaction(
+            lambda session: workers.heartbeat(
+                session,
+                None,
+                self.worker_id,
+                self.run_settings,
+                current_run_id=working[-1] if working else None,
+                run_ids=working,
+            )
+        )
+        held = {run.id: run for run in beat.runs}
+        for run_id in working:
+            context = self._active.get(run_id)
+            if context is None:
+                continue  # finished meanwhile
+            if run_id not in held:
+                context.mark_lost()
+            elif held[run_id].stop_requested and not context.stop_requested:
+                logger.info("run %s: stop requested", run_id)
+                context.mark_stop_requested()
+
+    async def _upkeep(self, session: AsyncSession) -> None:
+        reclaimed = await run_leases.reclaim_expired(session, self.run_settings)
+        purged = await nonces.purge_expired(session)
+        if reclaimed or purged:
+            logger.info("reclaimed %d runs, purged %d idempotency keys", len(reclaimed), purged)
+
+    # Shutting down -----------------------------------------------------------------------------
+
+    async def _wind_down(self) -> None:
+        """Give running handlers the grace period (cut short by a second signal), then stop
+        waiting for the rest: their runs are released at sign-off."""
+        pending: set[asyncio.Task[None]] = set(self._tasks)
+        if pending:
+            logger.info(
+                "waiting up to %.0fs for %d running handlers",
+                self.settings.shutdown_grace_seconds,
+                len(pending),
+            )
+        deadline = time.monotonic() + self.settings.shutdown_grace_seconds
+        hurry = asyncio.ensure_future(self._hurry.wait())
+        while pending and not hurry.done():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            await asyncio.wait(
+                {*pending, hurry}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+            )
+            pending = {task for task in pending if not task.done()}
+        hurry.cancel()
+        for context in list(self._active.values()):
+            context.abandon()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # Helpers -----------------------------------------------------------------------------------
+
+    async def _transaction(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        return await in_transaction(self._sessions, work)
+
+    async def _until(self, waiting: Awaitable[Any]) -> bool:
+        """Wait for `waiting` unless shutdown comes first; True if it completed."""
+        task = asyncio.ensure_future(waiting)
+        stop = asyncio.ensure_future(self._stopping.wait())
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if task.done():
+            return not self._stopping.is_set()
+        task.cancel()
+        return False
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)

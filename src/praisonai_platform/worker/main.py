@@ -1,0 +1,39 @@
+"""Running a worker until SIGTERM or SIGINT: what `praisonai-platform worker` does."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from praisonai_platform.db import get_engine, reset_engine
+from praisonai_platform.worker.handlers import load_handler
+from praisonai_platform.worker.loop import WorkerLoop
+
+
+async def run_worker(
+    handler_reference: str,
+    *,
+    concurrency: int = 1,
+    agent_id: str | None = None,
+    worker_id: str | None = None,
+    name: str | None = None,
+) -> None:
+    """Work until a signal: the first stops claiming and lets running handlers finish within
+    the grace period; a second one releases their runs at once."""
+    worker = WorkerLoop(
+        load_handler(handler_reference),
+        concurrency=concurrency,
+        agent_id=agent_id,
+        worker_id=worker_id,
+        name=name,
+    )
+    get_engine()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, worker.request_shutdown)
+    try:
+        await worker.run()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+        await reset_engine()

@@ -1,0 +1,76 @@
+"""Signing in with the SDK: register, login, logout, me, tokens and the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from praisonai_platform.client import AuthenticationError, Conflict, ValidationError
+from praisonai_platform.client.models import Session, User
+from tests.client.conftest import PASSWORD, ClientFactory, unique_email
+
+
+def test_register_signs_in_and_me_answers(clients: ClientFactory) -> None:
+    client = clients()
+    email = unique_email("ada")
+    session = client.register(email=email, password=PASSWORD, name=email.split("@")[0])
+    assert isinstance(session, Session)
+    assert session.user.email == email
+    assert client.token == session.token
+    me = client.me()
+    assert isinstance(me, User)
+    assert (me.id, me.email) == (session.user.id, email)
+
+
+def test_login_logout_and_wrong_password(clients: ClientFactory) -> None:
+    email = unique_email()
+    clients().register(email=email, password=PASSWORD)
+    client = clients()
+    with pytest.raises(AuthenticationError) as wrong:
+        client.login(email=email, password="not the password")
+    assert wrong.value.status_code == 401
+    assert wrong.value.code == "invalid_credentials"
+    assert str(wrong.value) == "wrong email or password"
+    assert client.token is None
+
+    session = client.login(email=email, password=PASSWORD)
+    assert client.token == session.token
+    assert client.me().email == email
+
+    assert client.logout() is None
+    assert client.token is None
+    with pytest.raises(AuthenticationError) as anonymous:
+        client.me()
+    assert anonymous.value.code == "unauthenticated"
+
+
+def test_register_refuses_a_taken_email_and_a_short_password(clients: ClientFactory) -> None:
+    email = unique_email()
+    clients().register(email=email, password=PASSWORD)
+    with pytest.raises(Conflict) as taken:
+        clients().register(email=email, password=PASSWORD)
+    assert (taken.value.status_code, taken.value.code) == (409, "email_taken")
+    with pytest.raises(ValidationError) as short:
+        clients().register(email=unique_email(), password="short")
+    assert short.value.status_code == 422
+    assert "password" in str(short.value)
+
+
+def test_a_token_given_to_the_constructor_or_the_environment_is_used(
+    clients: ClientFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = clients.signed_up()
+    email = first.me().email
+    assert clients(token=first.token).me().email == email
+
+    monkeypatch.setenv("PLATFORM_URL", f"{clients.base_url}/api/v1/")
+    monkeypatch.setenv("PLATFORM_TOKEN", first.token)
+    client = clients(from_environment=True)
+    assert client.base_url == clients.base_url
+    assert client.me().email == email
+
+
+def test_a_bad_token_is_an_authentication_error(clients: ClientFactory) -> None:
+    with pytest.raises(AuthenticationError) as bad:
+        clients(token="not-a-token").me()
+    assert bad.value.status_code == 401
+    assert bad.value.code == "invalid_token"

@@ -1,0 +1,389 @@
+"""The worker loop in this process, on both databases: the handler contract (sync and async,
+progress, events, results, exceptions), stop requests, lost leases, limits and shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from praisonai_platform.db import get_engine, session_scope
+from praisonai_platform.db.models import (
+    Agent,
+    Comment,
+    CommentType,
+    Event,
+    EventType,
+    Issue,
+    Member,
+    MemberRole,
+    Run,
+    RunState,
+    User,
+    Worker,
+    Workspace,
+)
+from praisonai_platform.db.types import new_id, utcnow
+from praisonai_platform.services import runs
+from praisonai_platform.services.actors import Actor
+from praisonai_platform.services.run_settings import RunSettings
+from praisonai_platform.worker import ClaimedRun, RunContext, SyncRunContext, WorkerLoop
+from praisonai_platform.worker.settings import WorkerSettings
+
+RUN_SETTINGS = RunSettings(lease_seconds=5, heartbeat_seconds=0.1)
+WORKER_SETTINGS = WorkerSettings(
+    poll_seconds=0.02, shutdown_grace_seconds=0.5, maintenance_seconds=0.2
+)
+
+
+@dataclass
+class Place:
+    workspace_id: str
+    agent_id: str
+    issue_id: str
+    actor: Actor
+
+    async def add_run(self, agent_id: str | None = None, **fields: Any) -> str:
+        async with session_scope() as session:
+            run = Run(
+                id=new_id(),
+                workspace_id=self.workspace_id,
+                agent_id=agent_id or self.agent_id,
+                **fields,
+            )
+            session.add(run)
+        return run.id
+
+
+@pytest.fixture
+async def place(db_url: str) -> Place:
+    get_engine(db_url)
+    async with session_scope() as session:
+        user = User(name=f"u-{new_id()[:6]}", email=f"{new_id()[:8]}@example.com")
+        workspace = Workspace(name="W", slug=f"w-{new_id()[:8]}", issue_prefix="ENG")
+        session.add_all([user, workspace])
+        await session.flush()
+        agent = Agent(workspace_id=workspace.id, name="Bot", max_concurrent_tasks=10)
+        issue = Issue(workspace_id=workspace.id, title="Do it")
+        session.add_all(
+            [
+                agent,
+                issue,
+                Member(workspace_id=workspace.id, user_id=user.id, role=MemberRole.OWNER),
+            ]
+        )
+        await session.flush()
+        return Place(workspace.id, agent.id, issue.id, Actor.for_user(user))
+
+
+@asynccontextmanager
+async def working(handler: Callable[..., Any], **options: Any) -> AsyncIterator[WorkerLoop]:
+    worker = WorkerLoop(
+        handler,
+        run_settings=RUN_SETTINGS,
+        settings=options.pop("settings", WORKER_SETTINGS),
+        worker_id=options.pop("worker_id", f"test-{new_id()[:8]}"),
+        **options,
+    )
+    task = asyncio.create_task(worker.run())
+    try:
+        yield worker
+    finally:
+        worker.request_shutdown()
+        await asyncio.wait_for(task, 10)
+
+
+async def until(condition: Callable[[], Awaitable[bool]], seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not await condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def load(run_id: str) -> Run:
+    async with session_scope(read_only=True) as session:
+        run = await session.get(Run, run_id)
+        assert run is not None
+        return run
+
+
+def finished(run_id: str) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return (await load(run_id)).state in runs.FINISHED
+
+    return check
+
+
+async def event_types(run_id: str) -> list[EventType]:
+    async with session_scope(read_only=True) as session:
+        return list(
+            await session.scalars(
+                select(Event.event_type).where(Event.run_id == run_id).order_by(Event.created_at)
+            )
+        )
+
+
+async def test_a_blocking_handler_reports_and_its_message_becomes_a_comment(place: Place) -> None:
+    seen: list[ClaimedRun] = []
+
+    def handler(run: ClaimedRun, context: SyncRunContext) -> dict[str, Any]:
+        seen.append(run)
+        context.progress(50, "half way", steps_completed=1, steps_total=2, current_step="one")
+        context.event("tool called", context={"tool": "grep"})
+        return {"message": "Done, see the diff.", "lines": 3}
+
+    run_id = await place.add_run(issue_id=place.issue_id, parameters={"goal": "fix"})
+    async with working(handler):
+        await until(finished(run_id))
+    run = await load(run_id)
+    assert (run.state, run.result, run.progress_percentage) == (
+        RunState.COMPLETED,
+        {"message": "Done, see the diff.", "lines": 3},
+        100.0,
+    )
+    assert (run.progress_message, run.steps_completed, run.steps_total) == ("half way", 1, 2)
+    (claimed,) = seen
+    assert (claimed.id, claimed.parameters, claimed.attempt, claimed.issue_id) == (
+        run_id,
+        {"goal": "fix"},
+        1,
+        place.issue_id,
+    )
+    assert await event_types(run_id) == [
+        EventType.RUN_PROCESSING,
+        EventType.RUN_PROGRESS,
+        EventType.SYSTEM,
+        EventType.RUN_COMPLETED,
+    ]
+    async with session_scope(read_only=True) as session:
+        (comment,) = (await session.scalars(select(Comment))).all()
+    assert (comment.content, comment.type, comment.author_agent_id) == (
+        "Done, see the diff.",
+        CommentType.AGENT_RESULT,
+        place.agent_id,
+    )
+
+
+async def test_an_async_handler_and_plain_results(place: Place) -> None:
+    async def handler(run: ClaimedRun, context: RunContext) -> Any:
+        await context.progress(10)
+        return run.parameters["give"]
+
+    given = {"none": None, "number": 7, "list": [1, "a"]}
+    ids = {name: await place.add_run(parameters={"give": value}) for name, value in given.items()}
+    async with working(handler, concurrency=3):
+        for run_id in ids.values():
+            await until(finished(run_id))
+    results = {name: (await load(run_id)).result for name, run_id in ids.items()}
+    assert results == {"none": {}, "number": {"value": 7}, "list": {"value": [1, "a"]}}
+
+
+async def test_a_raising_handler_is_retried_until_its_attempts_run_out(place: Place) -> None:
+    attempts: list[int] = []
+
+    def handler(run: ClaimedRun, _context: SyncRunContext) -> None:
+        attempts.append(run.attempt)
+        raise RuntimeError("boom")
+
+    run_id = await place.add_run(max_attempts=3)
+    async with working(handler):
+        await until(finished(run_id))
+    run = await load(run_id)
+    assert attempts == [1, 2, 3]
+    assert (run.state, run.attempt_count, run.failure_reason) == (
+        RunState.FAILED,
+        3,
+        "handler_error",
+    )
+    assert run.failure_message == "RuntimeError: boom"
+    kinds = await event_types(run_id)
+    assert kinds.count(EventType.RUN_PENDING) == 2 and kinds[-1] is EventType.RUN_FAILED
+
+
+async def test_a_result_that_is_not_json_fails_without_retry(place: Place) -> None:
+    run_id = await place.add_run()
+    async with working(lambda _run, _context: {"score": math.nan}):
+        await until(finished(run_id))
+    run = await load(run_id)
+    assert (run.state, run.failure_reason, run.attempt_count) == (
+        RunState.FAILED,
+        "invalid_result",
+        1,
+    )
+
+
+async def test_a_stop_request_reaches_the_handler_at_the_next_heartbeat(place: Place) -> None:
+    noticed = asyncio.Event()
+
+    async def handler(_run: ClaimedRun, context: RunContext) -> dict[str, Any]:
+        stopped = await context.wait_for_stop(30)
+        noticed.set()
+        return {"stopped_early": stopped, "should_stop": context.should_stop}
+
+    run_id = await place.add_run()
+    async with working(handler):
+        await until(lambda: _state_is(run_id, RunState.PROCESSING))
+        async with session_scope() as session:
+            await runs.request_stop(session, place.actor, place.workspace_id, run_id)
+        await asyncio.wait_for(noticed.wait(), 5)
+        await until(finished(run_id))
+    run = await load(run_id)
+    assert (run.state, run.result) == (
+        RunState.STOPPED,
+        {"stopped_early": True, "should_stop": True},
+    )
+    assert (await event_types(run_id))[-1] is EventType.RUN_STOPPED
+
+
+async def test_a_lost_lease_stops_the_handler_and_leaves_the_run_to_its_new_holder(
+    place: Place,
+) -> None:
+    outcome: dict[str, bool] = {}
+
+    def handler(_run: ClaimedRun, context: SyncRunContext) -> None:
+        outcome["woke"] = context.wait_for_stop(30)
+        outcome["lost"] = context.lost
+
+    run_id = await place.add_run()
+    async with working(handler) as worker:
+        await until(lambda: _state_is(run_id, RunState.PROCESSING))
+        async with session_scope() as session:  # as if reclaimed and claimed elsewhere
+            session.add(
+                Worker(id="elsewhere", name="x", started_at=utcnow(), last_heartbeat_at=utcnow())
+            )
+            await session.flush()
+            await session.execute(update(Run).where(Run.id == run_id).values(worker_id="elsewhere"))
+        await until(lambda: _true(outcome.get("lost")))
+        await asyncio.sleep(0.2)
+        assert worker._active == {}
+    run = await load(run_id)
+    assert outcome == {"woke": True, "lost": True}
+    assert (run.state, run.worker_id) == (RunState.PROCESSING, "elsewhere")
+
+
+async def test_concurrency_and_the_agent_filter(place: Place) -> None:
+    running = 0
+    peak = 0
+    done: list[str] = []
+
+    async def handler(run: ClaimedRun, _context: RunContext) -> None:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.1)
+        running -= 1
+        done.append(run.agent_id)
+
+    async with session_scope() as session:
+        other = Agent(workspace_id=place.workspace_id, name="Other", max_concurrent_tasks=10)
+        session.add(other)
+    mine = [await place.add_run() for _ in range(9)]
+    theirs = await place.add_run(agent_id=other.id)
+    async with working(handler, concurrency=3, agent_id=place.agent_id):
+        for run_id in mine:
+            await until(finished(run_id))
+    assert peak == 3 and set(done) == {place.agent_id}
+    assert (await load(theirs)).state is RunState.PENDING
+
+
+async def test_shutdown_finishes_quick_handlers_and_releases_the_rest(place: Place) -> None:
+    release = asyncio.Event()
+
+    async def handler(run: ClaimedRun, _context: RunContext) -> dict[str, Any]:
+        if run.parameters.get("hang"):
+            await asyncio.sleep(3600)
+        await release.wait()
+        return {"ok": True}
+
+    quick = await place.add_run()
+    stuck = await place.add_run(parameters={"hang": True})
+    worker = WorkerLoop(
+        handler,
+        concurrency=2,
+        run_settings=RUN_SETTINGS,
+        settings=WORKER_SETTINGS,
+        worker_id="w-stop",
+    )
+    task = asyncio.create_task(worker.run())
+    await until(lambda: _state_is(stuck, RunState.PROCESSING))
+    await until(lambda: _state_is(quick, RunState.PROCESSING))
+    worker.request_shutdown()
+    await asyncio.sleep(0.05)
+    release.set()  # the quick one finishes within the grace period
+    started = time.monotonic()
+    await asyncio.wait_for(task, 5)
+    assert time.monotonic() - started < 3
+    assert (await load(quick)).state is RunState.COMPLETED
+    stuck_run = await load(stuck)
+    assert (stuck_run.state, stuck_run.worker_id, stuck_run.attempt_count) == (
+        RunState.PENDING,
+        None,
+        0,
+    )
+    assert (await event_types(stuck))[-1] is EventType.RUN_PENDING
+    async with session_scope(read_only=True) as session:
+        gone = await session.get(Worker, "w-stop")
+    assert gone is not None and "stopped_at" in gone.details
+
+
+async def test_a_second_signal_releases_at_once(place: Place) -> None:
+    def handler(_run: ClaimedRun, _context: SyncRunContext) -> None:
+        time.sleep(3600)  # blocks its thread for good; a daemon thread does not hold the exit
+
+    run_id = await place.add_run()
+    slow = WorkerSettings(poll_seconds=0.02, shutdown_grace_seconds=600, maintenance_seconds=1)
+    worker = WorkerLoop(handler, run_settings=RUN_SETTINGS, settings=slow, worker_id="w-hurry")
+    task = asyncio.create_task(worker.run())
+    await until(lambda: _state_is(run_id, RunState.PROCESSING))
+    worker.request_shutdown()
+    await asyncio.sleep(0.1)
+    assert not task.done()
+    worker.request_shutdown()
+    await asyncio.wait_for(task, 5)
+    assert (await load(run_id)).state is RunState.PENDING
+
+
+async def test_an_expired_lease_is_reclaimed_by_upkeep(place: Place) -> None:
+    async with session_scope() as session:
+        session.add(Worker(id="dead", name="dead", started_at=utcnow(), last_heartbeat_at=utcnow()))
+    run_id = await place.add_run(
+        state=RunState.PROCESSING,
+        worker_id="dead",
+        lease_expires_at=utcnow() - timedelta(seconds=1),
+        max_attempts=1,
+    )
+    async with working(lambda _run, _context: None):
+        await until(finished(run_id))
+    run = await load(run_id)
+    assert (run.state, run.failure_reason) == (RunState.FAILED, "lease_expired")
+
+
+async def _state_is(run_id: str, state: RunState) -> bool:
+    return (await load(run_id)).state is state
+
+
+async def _true(value: object) -> bool:
+    return bool(value)
+
+
+async def test_the_example_handler(place: Place) -> None:
+    from praisonai_platform.worker.example_handler import handle
+
+    run_id = await place.add_run(issue_id=place.issue_id, parameters={"steps": 2, "seconds": 0})
+    async with working(handle):
+        await until(finished(run_id))
+    run = await load(run_id)
+    assert (run.state, run.result) == (
+        RunState.COMPLETED,
+        {"message": "Done: 2 steps on attempt 1.", "steps": 2},
+    )
+    assert (run.steps_completed, run.steps_total, run.current_step) == (2, 2, "step 2")
+    assert (await event_types(run_id)).count(EventType.RUN_PROGRESS) == 2
