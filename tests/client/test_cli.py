@@ -199,3 +199,17 @@ def test_a_server_that_is_down_is_one_line_and_a_failure(cli: Cli) -> None:
     assert down.err.startswith(f"error: cannot reach {url}")
     assert down.err.endswith("(is the server running? `praisonai-platform serve` starts one)\n")
     assert down.err.count("\n") == 1
+
+
+def test_api_keys_from_the_command_line(cli: Cli) -> None:
+    cli.register()
+    created = cli.ok("api-key", "create", "--label", "deploy", "--read-only", "--json").json()
+    assert created["key"].startswith("ppk_") and created["scopes"] == ["read"]
+    listed = cli.ok("api-key", "list").out.splitlines()
+    assert listed[0].split()[:3] == ["PREFIX", "LABEL", "SCOPES"]
+    assert created["id"] in listed[1] and "active" in listed[1]
+    as_key = cli("whoami", "--json", PLATFORM_API_KEY=created["key"])
+    assert as_key.code == 0, as_key
+    assert cli.ok("api-key", "revoke", created["id"]).out == f"Revoked API key {created['id']}\n"
+    assert "revoked/expired" in cli.ok("api-key", "list").out
+    assert_one_line_error(cli("api-key", "revoke", "no-such-key"), "API key not found")

@@ -23,6 +23,7 @@ COVERED_TAGS = {
     "dependencies",
     "agents",
     "activity",
+    "api keys",
 }
 
 

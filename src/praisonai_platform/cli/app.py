@@ -12,6 +12,7 @@ from praisonai_platform import __version__
 from praisonai_platform.cli import (
     account_commands,
     agent_commands,
+    api_key_commands,
     credits_commands,
     db_commands,
     issue_commands,
@@ -45,6 +46,7 @@ app.add_typer(workspace_commands.app, name="workspace")
 app.add_typer(issue_commands.app, name="issue")
 app.add_typer(agent_commands.app, name="agent")
 app.add_typer(project_commands.app, name="project")
+app.add_typer(api_key_commands.app, name="api-key")
 
 error_console = Console(stderr=True)
 

@@ -8,6 +8,7 @@ from praisonai_platform.client.calls import Call, Local, api_path, body
 from praisonai_platform.client.endpoints import R, Resource, endpoint
 from praisonai_platform.client.resources.activity import Activity
 from praisonai_platform.client.resources.agents import Agents
+from praisonai_platform.client.resources.api_keys import ApiKeys
 from praisonai_platform.client.resources.comments import Comments
 from praisonai_platform.client.resources.dependencies import Dependencies
 from praisonai_platform.client.resources.issues import Issues
@@ -30,6 +31,7 @@ class ClientCore(Resource[R]):
         self.dependencies: Dependencies[R] = Dependencies(runner)
         self.agents: Agents[R] = Agents(runner)
         self.activity: Activity[R] = Activity(runner)
+        self.api_keys: ApiKeys[R] = ApiKeys(runner)
 
     @property
     def token(self) -> str | None:
