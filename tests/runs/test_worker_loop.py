@@ -387,3 +387,28 @@ async def test_the_example_handler(place: Place) -> None:
     )
     assert (run.steps_completed, run.steps_total, run.current_step) == (2, 2, "step 2")
     assert (await event_types(run_id)).count(EventType.RUN_PROGRESS) == 2
+
+
+async def test_a_charge_the_balance_cannot_cover_fails_the_run_without_retry(
+    place: Place, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLATFORM_BILLING_ENABLED", "true")
+    attempts: list[int] = []
+
+    async def handler(run: ClaimedRun, context: RunContext) -> dict[str, str]:
+        attempts.append(run.attempt)
+        await context.charge(1, 5_000_000)  # the payer has no credits at all
+        return {"message": "never reached"}
+
+    run_id = await place.add_run(
+        max_attempts=3, created_by_type="user", created_by_id=place.actor.id
+    )
+    async with working(handler):
+        await until(finished(run_id))
+    run = await load(run_id)
+    assert attempts == [1]
+    assert (run.state, run.failure_reason, run.attempt_count) == (
+        RunState.FAILED,
+        "insufficient_credits",
+        1,
+    )

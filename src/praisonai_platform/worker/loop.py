@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from praisonai_platform.errors import Conflict, NotFound
+from praisonai_platform.errors import Conflict, InsufficientCredits, NotFound
 from praisonai_platform.services import nonces, run_leases, run_queue, run_reports, workers
 from praisonai_platform.services.run_queue import ClaimFilter
 from praisonai_platform.services.run_settings import RunSettings, load_run_settings
@@ -169,6 +169,15 @@ class WorkerLoop:
         try:
             if context.stop_requested:
                 await self._report(run_reports.acknowledge_stop, run, result=outcome.result)
+            elif isinstance(outcome.error, InsufficientCredits):
+                # Retrying would meet the same empty balance: the run ends here.
+                await self._report(
+                    run_reports.fail,
+                    run,
+                    reason="insufficient_credits",
+                    message=outcome.error.detail,
+                    retry=False,
+                )
             elif outcome.error is not None:
                 error = outcome.error
                 logger.warning("run %s failed: %r", run.id, error)
