@@ -12,6 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from praisonai_platform.errors import ConfigurationError
+
 MEMORY_DATABASE_URL = "sqlite+aiosqlite:///:memory:"
 DEFAULT_SQLITE_PATH = "./data/platform.db"
 
@@ -22,10 +24,6 @@ _SCHEME_ALIASES = {
     "postgresql": "postgresql+asyncpg",
 }
 _SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
-
-
-class ConfigurationError(ValueError):
-    """A setting is missing or unusable; the message names the environment variable."""
 
 
 class Settings(BaseSettings):

@@ -63,3 +63,7 @@ class ValidationFailed(PlatformError):
 class RateLimited(PlatformError):
     status_code = 429
     default_code = "rate_limited"
+
+
+class ConfigurationError(ValueError):
+    """A setting is missing or unusable; the message names the environment variable."""

@@ -6,7 +6,6 @@ import sys
 
 import typer
 from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
 
 from praisonai_platform import __version__
 from praisonai_platform.cli import (
@@ -24,7 +23,7 @@ from praisonai_platform.cli.output import CliError, print_error
 from praisonai_platform.cli.serve_command import serve
 from praisonai_platform.cli.worker_command import worker
 from praisonai_platform.client import AuthenticationError, ConnectionFailed, PlatformError
-from praisonai_platform.config import ConfigurationError
+from praisonai_platform.errors import ConfigurationError
 
 app = typer.Typer(
     name="praisonai-platform",
@@ -70,15 +69,18 @@ def main() -> None:
     except ConfigurationError as exc:
         error_console.print(f"[red]configuration error:[/red] {exc}", highlight=False)
         sys.exit(2)
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        error_console.print(f"[red]database error:[/red] {reason}", highlight=False)
-        sys.exit(1)
     except PlatformError as exc:
         print_error(_client_error_message(exc))
         sys.exit(1)
     except CliError as exc:
         print_error(exc.message)
+        sys.exit(1)
+    except Exception as exc:
+        # SQLAlchemy is recognised by name: importing it here would slow every command's start.
+        if not type(exc).__module__.startswith("sqlalchemy"):
+            raise
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        error_console.print(f"[red]database error:[/red] {reason}", highlight=False)
         sys.exit(1)
 
 

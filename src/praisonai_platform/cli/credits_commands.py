@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import typer
 
-from praisonai_platform.db import get_engine, reset_engine, session_scope
-from praisonai_platform.services import credits
+if TYPE_CHECKING:
+    from praisonai_platform.services.credits import Mismatch
 
 app = typer.Typer(help="Check balances against the credit ledger.", no_args_is_help=True)
 
@@ -30,7 +31,10 @@ def verify() -> None:
     typer.echo(f"all {checked} balances equal their ledger")
 
 
-async def _verify() -> tuple[int, list[credits.Mismatch]]:
+async def _verify() -> tuple[int, list[Mismatch]]:
+    from praisonai_platform.db import get_engine, reset_engine, session_scope
+    from praisonai_platform.services import credits
+
     get_engine()  # the database the environment names (DATABASE_URL, APP_DATABASE_*)
     try:
         async with session_scope(read_only=True) as session:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy import select
 
-from praisonai_platform.db import get_engine, get_settings, reset_engine, session_scope
-from praisonai_platform.db.models import User
 from praisonai_platform.errors import NotFound, PlatformError, ValidationFailed
-from praisonai_platform.services import users
+
+if TYPE_CHECKING:
+    from praisonai_platform.db.models import User
+
+# The database layer is imported inside the functions: other commands start faster without it.
 
 app = typer.Typer(help="Manage accounts directly in the database.", no_args_is_help=True)
 
@@ -59,6 +61,9 @@ def _run(work: object) -> User:
 async def _create(
     database_url: str | None, *, email: str, name: str | None, password: str, admin: bool
 ) -> User:
+    from praisonai_platform.db import reset_engine, session_scope
+    from praisonai_platform.services import users
+
     try:
         _open(database_url)
         async with session_scope() as session:
@@ -70,6 +75,12 @@ async def _create(
 
 
 async def _set_admin(database_url: str | None, email: str, is_admin: bool) -> User:
+    from sqlalchemy import select
+
+    from praisonai_platform.db import reset_engine, session_scope
+    from praisonai_platform.db.models import User
+    from praisonai_platform.services import users
+
     try:
         _open(database_url)
         async with session_scope() as session:
@@ -85,6 +96,8 @@ async def _set_admin(database_url: str | None, email: str, is_admin: bool) -> Us
 
 
 def _open(database_url: str | None) -> None:
+    from praisonai_platform.db import get_engine, get_settings
+
     get_engine(database_url)
     if get_settings().is_memory_sqlite:
         raise ValidationFailed(
