@@ -25,10 +25,10 @@ def serve(
         os.environ.pop("APP_DATABASE_URL", None)
     settings = load_settings()
     settings.resolved_database_url  # noqa: B018  (fail now, with a clear message, if unusable)
-    load_server_settings().signing_secret()  # production without a strong secret stops here
-    if workers > 1 and settings.is_memory_sqlite:
-        raise typer.BadParameter("several workers need a database file or PostgreSQL", "--workers")
-    if not os.environ.get("PLATFORM_JWT_SECRET"):
+    server_settings = load_server_settings()
+    if server_settings.env == "production":
+        server_settings.signing_secret()  # without a strong secret, production stops here
+    elif not server_settings.jwt_secret:
         # One random secret for every worker process, so a token from one is valid at all.
         typer.echo(
             "warning: PLATFORM_JWT_SECRET is not set; using a random secret, so sign-ins end "
@@ -36,6 +36,8 @@ def serve(
             err=True,
         )
         os.environ["PLATFORM_JWT_SECRET"] = secrets.token_urlsafe(48)
+    if workers > 1 and settings.is_memory_sqlite:
+        raise typer.BadParameter("several workers need a database file or PostgreSQL", "--workers")
     if settings.run_db_migrations and not settings.is_memory_sqlite and workers > 1:
         from praisonai_platform.db.migrate import upgrade
 
