@@ -13,11 +13,11 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response
 
-from praisonai_platform.schemas.auth import RegisterRequest, TokenResponse, UserResponse
-from praisonai_platform.schemas.issues import IssueCreate, IssueResponse
-from praisonai_platform.schemas.workspaces import WorkspaceCreate, WorkspaceResponse
-from praisonai_platform.server_config import ServerSettings
-from praisonai_platform.services import tokens
+from praisonai_platform.accounts import tokens
+from praisonai_platform.accounts.schemas import RegisterRequest, TokenResponse, UserResponse
+from praisonai_platform.core.server_settings import ServerSettings
+from praisonai_platform.issues.schemas import IssueCreate, IssueResponse
+from praisonai_platform.workspaces.schemas import WorkspaceCreate, WorkspaceResponse
 
 settings = ServerSettings(jwt_secret="benchmark-secret-benchmark-secret-benchmark")
 app = FastAPI()

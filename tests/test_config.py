@@ -6,11 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from praisonai_platform.config import (
-    ConfigurationError,
-    derive_alembic_database_url,
-    load_settings,
-)
+from praisonai_platform.config import ConfigurationError, derive_alembic_database_url, load_settings
 
 MEMORY = "sqlite+aiosqlite:///:memory:"
 PG_FIELDS = {

@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from praisonai_platform.errors import ConfigurationError
+from praisonai_platform.core.errors import ConfigurationError
 
 MEMORY_DATABASE_URL = "sqlite+aiosqlite:///:memory:"
 DEFAULT_SQLITE_PATH = "./data/platform.db"

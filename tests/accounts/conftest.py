@@ -10,7 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from praisonai_platform.oauth_config import load_oauth_config
+from praisonai_platform.accounts.oauth.settings import load_oauth_config
 from tests.accounts.oidc_provider import (
     CLIENT_ID,
     CLIENT_SECRET,

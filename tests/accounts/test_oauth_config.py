@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from praisonai_platform.accounts.oauth.settings import ProviderKind, load_oauth_config
 from praisonai_platform.config import ConfigurationError
-from praisonai_platform.oauth_config import ProviderKind, load_oauth_config
 
 
 def test_nothing_set_means_no_providers() -> None:
@@ -85,7 +85,7 @@ def test_a_bad_provider_setting_stops_the_server_from_starting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from praisonai_platform.api.app import create_app
-    from praisonai_platform.server_config import ServerSettings
+    from praisonai_platform.core.server_settings import ServerSettings
 
     monkeypatch.setenv("PLATFORM_OAUTH_CORP_CLIENT_ID", "x")
     with pytest.raises(ConfigurationError, match="PLATFORM_OAUTH_CORP_ISSUER"):

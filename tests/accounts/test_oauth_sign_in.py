@@ -15,9 +15,9 @@ from fastapi import FastAPI
 from joserfc.jwk import RSAKey
 from sqlalchemy import func, select, update
 
+from praisonai_platform.accounts.oauth.settings import load_oauth_config
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import Nonce, User, UserProvider
-from praisonai_platform.oauth_config import load_oauth_config
 from tests.accounts.conftest import Providers, provider_environment
 
 CALLBACK = "http://testserver/api/v1/auth/oauth/{}/callback"

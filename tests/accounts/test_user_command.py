@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from typer.testing import CliRunner
 
+from praisonai_platform.accounts import passwords
 from praisonai_platform.cli.app import app
 from praisonai_platform.config import derive_alembic_database_url
-from praisonai_platform.services import passwords
 
 runner = CliRunner()
 

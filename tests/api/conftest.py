@@ -12,11 +12,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from praisonai_platform.accounts import passwords, tokens
 from praisonai_platform.api.app import create_app
+from praisonai_platform.core.server_settings import ServerSettings
 from praisonai_platform.db import get_engine, reset_engine, session_scope
 from praisonai_platform.db.models import User
-from praisonai_platform.server_config import ServerSettings
-from praisonai_platform.services import passwords, tokens
 
 TEST_SECRET = "test-secret-that-is-long-enough-for-production-use"
 PASSWORD = "correct horse battery staple"

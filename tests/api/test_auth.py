@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from praisonai_platform.config import ConfigurationError
-from praisonai_platform.server_config import ServerSettings
+from praisonai_platform.core.server_settings import ServerSettings
 from tests.api.conftest import TEST_SECRET
 
 

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from praisonai_platform.core.actors import Actor
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import ActivityLog, ActorType, Agent, Comment, User
-from praisonai_platform.services import comments as comment_service
-from praisonai_platform.services.actors import Actor
+from praisonai_platform.issues.comments import service as comment_service
 from tests.api.conftest import Person
 
 

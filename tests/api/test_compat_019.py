@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from praisonai_platform.api.app import create_app
-from praisonai_platform.server_config import ServerSettings
+from praisonai_platform.core.server_settings import ServerSettings
 
 REFERENCE = json.loads(
     (Path(__file__).parents[1] / "data" / "praisonai-platform-0.1.9-openapi.json").read_text()

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from praisonai_platform.core.actors import Actor
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import (
     ActivityLog,
@@ -22,8 +23,7 @@ from praisonai_platform.db.models import (
     Project,
     User,
 )
-from praisonai_platform.services import issues as issue_service
-from praisonai_platform.services.actors import Actor
+from praisonai_platform.issues import service as issue_service
 from tests.api.conftest import Person
 
 

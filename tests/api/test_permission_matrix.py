@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from praisonai_platform.api.app import create_app
-from praisonai_platform.server_config import ServerSettings
+from praisonai_platform.core.server_settings import ServerSettings
 
 
 def expect(owner: int, admin: int, member: int, outsider: int = 404) -> dict[str, int]:

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from praisonai_platform.core import idempotency as nonces
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import ActivityLog, Event, Nonce
 from praisonai_platform.db.types import utcnow
-from praisonai_platform.services import nonces
 from tests.runs.helpers import API, World, build_world, count_runs, create_run, register_worker
 
 CONCURRENT = 50

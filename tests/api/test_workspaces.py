@@ -8,6 +8,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from praisonai_platform.core.actors import Actor
+from praisonai_platform.core.errors import NotFound
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import (
     ActivityLog,
@@ -26,10 +28,8 @@ from praisonai_platform.db.models import (
     UserApiKey,
     Workspace,
 )
-from praisonai_platform.errors import NotFound
-from praisonai_platform.services.actors import Actor
-from praisonai_platform.services.permissions import Action, workspace_access
-from praisonai_platform.services.references import resolve_issue
+from praisonai_platform.workspaces.permissions import Action, workspace_access
+from praisonai_platform.workspaces.references import resolve_issue
 
 API = "/api/v1/workspaces"
 

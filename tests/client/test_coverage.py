@@ -10,7 +10,7 @@ from praisonai_platform.api.app import create_app
 from praisonai_platform.client import AsyncPlatformClient, PlatformClient
 from praisonai_platform.client.calls import Call
 from praisonai_platform.client.endpoints import Endpoint, Resource
-from praisonai_platform.server_config import ServerSettings
+from praisonai_platform.core.server_settings import ServerSettings
 
 COVERED_TAGS = {
     "auth",

@@ -7,20 +7,8 @@ from typing import Any
 
 import pytest
 
-from praisonai_platform.client import (
-    Conflict,
-    NotFound,
-    Page,
-    PreconditionFailed,
-    ValidationError,
-)
-from praisonai_platform.client.models import (
-    ActivityEntry,
-    Comment,
-    Dependency,
-    Issue,
-    Label,
-)
+from praisonai_platform.client import Conflict, NotFound, Page, PreconditionFailed, ValidationError
+from praisonai_platform.client.models import ActivityEntry, Comment, Dependency, Issue, Label
 from tests.client.conftest import ClientFactory
 
 

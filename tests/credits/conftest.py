@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from praisonai_platform.billing_config import BillingSettings
+from praisonai_platform.billing import service as credits
+from praisonai_platform.billing.settings import BillingSettings
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import CreditLedgerEntry, PaymentRecord
-from praisonai_platform.services import credits
 from tests.api.conftest import *  # noqa: F403
 
 CREDIT = credits.MICRO_CREDITS_PER_CREDIT

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 
+from praisonai_platform.billing import service as credits
 from praisonai_platform.config import derive_alembic_database_url, load_settings
 from praisonai_platform.db import get_engine, init_db, migrate, reset_engine, session_scope
 from praisonai_platform.db.models import User
-from praisonai_platform.services import credits
 
 TAMPERING = (
     "UPDATE credit_ledger SET delta = delta + 1000",

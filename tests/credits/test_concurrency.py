@@ -6,9 +6,9 @@ import asyncio
 
 import httpx
 
+from praisonai_platform.billing import service as credits
+from praisonai_platform.core.errors import InsufficientCredits
 from praisonai_platform.db import session_scope
-from praisonai_platform.errors import InsufficientCredits
-from praisonai_platform.services import credits
 from tests.credits.conftest import CREDIT, assert_balanced, balance_of, fund, ledger_of
 
 DEBITS, FUNDS = 200, 150

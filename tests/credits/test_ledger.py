@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from praisonai_platform.billing_config import BillingSettings
+from praisonai_platform.billing import service as credits
+from praisonai_platform.billing.settings import BillingSettings
+from praisonai_platform.core.errors import InsufficientCredits, NotFound, ValidationFailed
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import ActorType, User
-from praisonai_platform.errors import InsufficientCredits, NotFound, ValidationFailed
-from praisonai_platform.services import credits
 from tests.credits.conftest import CREDIT, assert_balanced, balance_of, fund, ledger_of
 
 

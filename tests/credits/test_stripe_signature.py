@@ -7,7 +7,7 @@ import hmac
 
 import pytest
 
-from praisonai_platform.services.stripe_signature import SignatureError, sign, verify
+from praisonai_platform.billing.payments.stripe_signature import SignatureError, sign, verify
 
 PAYLOAD = b'{"id": "evt_1"}'
 SECRET = "whsec_abc"

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from praisonai_platform.services.stripe_signature import sign
+from praisonai_platform.billing.payments.stripe_signature import sign
 from tests.credits.conftest import (
     CREDIT,
     assert_balanced,

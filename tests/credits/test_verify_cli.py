@@ -10,10 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from praisonai_platform.billing import service as credits
 from praisonai_platform.config import derive_alembic_database_url
 from praisonai_platform.db import get_engine, reset_engine, session_scope
 from praisonai_platform.db.models import User
-from praisonai_platform.services import credits
 
 
 def verify(database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:

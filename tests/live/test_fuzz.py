@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from praisonai_platform.api.app import create_app
-from praisonai_platform.server_config import ServerSettings
+from praisonai_platform.core.server_settings import ServerSettings
 from tests.conftest import empty_postgres
 from tests.live.conftest import LiveServer, start_server, stop_server
 

@@ -11,12 +11,14 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from praisonai_platform.billing import metering as run_usage
+from praisonai_platform.core.errors import Conflict, InsufficientCredits, ValidationFailed
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import ActorType, Agent, CreditLedgerEntry, Run, RunState
 from praisonai_platform.db.types import utcnow
-from praisonai_platform.errors import Conflict, InsufficientCredits, ValidationFailed
-from praisonai_platform.services import run_leases, run_queue, run_usage
-from praisonai_platform.services.run_settings import RunSettings
+from praisonai_platform.runs import leases as run_leases
+from praisonai_platform.runs import queue as run_queue
+from praisonai_platform.runs.settings import RunSettings
 from praisonai_platform.worker.context import ClaimedRun, RunContext, SyncRunContext
 from tests.api.conftest import Person
 from tests.credits.conftest import *  # noqa: F403

@@ -10,11 +10,14 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from praisonai_platform.core import idempotency as nonces
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import Agent, Event, EventType, Nonce, Run, RunState, Workspace
 from praisonai_platform.db.types import new_id, utcnow
-from praisonai_platform.services import nonces, run_leases, run_queue, run_reports
-from praisonai_platform.services.run_settings import RunSettings
+from praisonai_platform.runs import leases as run_leases
+from praisonai_platform.runs import queue as run_queue
+from praisonai_platform.runs.reports import service as run_reports
+from praisonai_platform.runs.settings import RunSettings
 
 SETTINGS = RunSettings(lease_seconds=30, heartbeat_seconds=1)
 CLAIMERS = 20

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from praisonai_platform.core.actors import Actor
 from praisonai_platform.db import get_engine, session_scope
 from praisonai_platform.db.models import (
     Agent,
@@ -32,9 +33,8 @@ from praisonai_platform.db.models import (
     Workspace,
 )
 from praisonai_platform.db.types import new_id, utcnow
-from praisonai_platform.services import runs
-from praisonai_platform.services.actors import Actor
-from praisonai_platform.services.run_settings import RunSettings
+from praisonai_platform.runs import service as runs
+from praisonai_platform.runs.settings import RunSettings
 from praisonai_platform.worker import ClaimedRun, RunContext, SyncRunContext, WorkerLoop
 from praisonai_platform.worker.settings import WorkerSettings
 

@@ -200,7 +200,7 @@ def test_the_worker_package_loads_no_web_framework() -> None:
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('fastapi', 'starlette', 'flask') or m.startswith('praisonai_platform.api'))\n"
         "print(loaded)\n"
-        "assert 'praisonai_platform.services.run_queue' in sys.modules\n"
+        "assert 'praisonai_platform.runs.queue' in sys.modules\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr

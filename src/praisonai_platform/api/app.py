@@ -12,16 +12,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from praisonai_platform import __version__
+from praisonai_platform.accounts import passwords
+from praisonai_platform.accounts.oauth.settings import load_oauth_config
 from praisonai_platform.api.admin import install_admin
 from praisonai_platform.api.errors import install_error_handlers
 from praisonai_platform.api.limits import RequestGuard
-from praisonai_platform.api.routes import api_router
-from praisonai_platform.billing_config import load_billing_settings
+from praisonai_platform.api.router import api_router
+from praisonai_platform.billing.settings import load_billing_settings
+from praisonai_platform.core.server_settings import ServerSettings, load_server_settings
 from praisonai_platform.db import get_engine, get_settings, reset_engine
 from praisonai_platform.db.migrate import run_migrations_if_enabled
-from praisonai_platform.oauth_config import load_oauth_config
-from praisonai_platform.server_config import ServerSettings, load_server_settings
-from praisonai_platform.services import passwords
 
 logger = logging.getLogger("praisonai_platform")
 

@@ -10,12 +10,14 @@ from fastapi import Depends, Query, Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from praisonai_platform.accounts import service as users
+from praisonai_platform.accounts import tokens
+from praisonai_platform.accounts.api_keys import service as api_keys
+from praisonai_platform.core.actors import Actor
+from praisonai_platform.core.errors import Unauthenticated
+from praisonai_platform.core.paging import MAX_LIMIT, Page, PageRequest
+from praisonai_platform.core.server_settings import ServerSettings, load_server_settings
 from praisonai_platform.db import session_scope
-from praisonai_platform.errors import Unauthenticated
-from praisonai_platform.server_config import ServerSettings, load_server_settings
-from praisonai_platform.services import api_keys, tokens, users
-from praisonai_platform.services.actors import Actor
-from praisonai_platform.services.pagination import MAX_LIMIT, Page, PageRequest
 
 
 async def get_db() -> AsyncIterator[AsyncSession]:

@@ -24,7 +24,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from praisonai_platform.errors import PlatformError
+from praisonai_platform.core.errors import PlatformError
 
 logger = logging.getLogger("praisonai_platform.api")
 

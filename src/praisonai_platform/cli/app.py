@@ -23,7 +23,7 @@ from praisonai_platform.cli.output import CliError, print_error
 from praisonai_platform.cli.serve_command import serve
 from praisonai_platform.cli.worker_command import worker
 from praisonai_platform.client import AuthenticationError, ConnectionFailed, PlatformError
-from praisonai_platform.errors import ConfigurationError
+from praisonai_platform.core.errors import ConfigurationError
 
 app = typer.Typer(
     name="praisonai-platform",

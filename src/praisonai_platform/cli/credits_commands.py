@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
-    from praisonai_platform.services.credits import Mismatch
+    from praisonai_platform.billing.service import Mismatch
 
 app = typer.Typer(help="Check balances against the credit ledger.", no_args_is_help=True)
 
@@ -32,8 +32,8 @@ def verify() -> None:
 
 
 async def _verify() -> tuple[int, list[Mismatch]]:
+    from praisonai_platform.billing import service as credits
     from praisonai_platform.db import get_engine, reset_engine, session_scope
-    from praisonai_platform.services import credits
 
     get_engine()  # the database the environment names (DATABASE_URL, APP_DATABASE_*)
     try:

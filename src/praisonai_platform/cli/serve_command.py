@@ -18,7 +18,7 @@ def serve(
     import uvicorn
 
     from praisonai_platform.config import load_settings
-    from praisonai_platform.server_config import load_server_settings
+    from praisonai_platform.core.server_settings import load_server_settings
 
     if database_url:
         os.environ["DATABASE_URL"] = database_url

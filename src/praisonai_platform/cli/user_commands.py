@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from praisonai_platform.errors import NotFound, PlatformError, ValidationFailed
+from praisonai_platform.core.errors import NotFound, PlatformError, ValidationFailed
 
 if TYPE_CHECKING:
     from praisonai_platform.db.models import User
@@ -61,8 +61,8 @@ def _run(work: object) -> User:
 async def _create(
     database_url: str | None, *, email: str, name: str | None, password: str, admin: bool
 ) -> User:
+    from praisonai_platform.accounts import service as users
     from praisonai_platform.db import reset_engine, session_scope
-    from praisonai_platform.services import users
 
     try:
         _open(database_url)
@@ -77,9 +77,9 @@ async def _create(
 async def _set_admin(database_url: str | None, email: str, is_admin: bool) -> User:
     from sqlalchemy import select
 
+    from praisonai_platform.accounts import service as users
     from praisonai_platform.db import reset_engine, session_scope
     from praisonai_platform.db.models import User
-    from praisonai_platform.services import users
 
     try:
         _open(database_url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from praisonai_platform.accounts.schemas import TokenResponse, UserResponse
 from praisonai_platform.client.calls import Call, Local, api_path, body
 from praisonai_platform.client.endpoints import R, Resource, endpoint
 from praisonai_platform.client.resources.activity import Activity
@@ -16,7 +17,6 @@ from praisonai_platform.client.resources.labels import Labels
 from praisonai_platform.client.resources.members import Members
 from praisonai_platform.client.resources.projects import Projects
 from praisonai_platform.client.resources.workspaces import Workspaces
-from praisonai_platform.schemas.auth import TokenResponse, UserResponse
 
 
 class ClientCore(Resource[R]):

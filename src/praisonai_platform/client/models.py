@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from praisonai_platform.enums import (
+from praisonai_platform.accounts.schemas import TokenResponse as Session
+from praisonai_platform.accounts.schemas import UserResponse as User
+from praisonai_platform.activity.schemas import ActivityLogResponse as ActivityEntry
+from praisonai_platform.agents.schemas import AgentResponse as Agent
+from praisonai_platform.core.enums import (
     ActorType,
     AgentRuntimeMode,
     AgentStatus,
@@ -12,19 +16,15 @@ from praisonai_platform.enums import (
     MemberRole,
     ProjectStatus,
 )
-from praisonai_platform.schemas.activity import ActivityLogResponse as ActivityEntry
-from praisonai_platform.schemas.agents import AgentResponse as Agent
-from praisonai_platform.schemas.auth import TokenResponse as Session
-from praisonai_platform.schemas.auth import UserResponse as User
-from praisonai_platform.schemas.comments import CommentResponse as Comment
-from praisonai_platform.schemas.dependencies import DependencyResponse as Dependency
-from praisonai_platform.schemas.issues import AssigneeType, IssueSort
-from praisonai_platform.schemas.issues import IssueResponse as Issue
-from praisonai_platform.schemas.labels import LabelResponse as Label
-from praisonai_platform.schemas.members import MemberResponse as Member
-from praisonai_platform.schemas.projects import ProjectResponse as Project
-from praisonai_platform.schemas.projects import ProjectStatsResponse as ProjectStats
-from praisonai_platform.schemas.workspaces import WorkspaceResponse as Workspace
+from praisonai_platform.issues.comments.schemas import CommentResponse as Comment
+from praisonai_platform.issues.dependencies.schemas import DependencyResponse as Dependency
+from praisonai_platform.issues.labels.schemas import LabelResponse as Label
+from praisonai_platform.issues.schemas import AssigneeType, IssueSort
+from praisonai_platform.issues.schemas import IssueResponse as Issue
+from praisonai_platform.projects.schemas import ProjectResponse as Project
+from praisonai_platform.projects.schemas import ProjectStatsResponse as ProjectStats
+from praisonai_platform.workspaces.members.schemas import MemberResponse as Member
+from praisonai_platform.workspaces.schemas import WorkspaceResponse as Workspace
 
 __all__ = [
     "ActivityEntry",

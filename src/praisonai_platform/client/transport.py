@@ -16,11 +16,7 @@ from typing import Any, TypeVar
 import httpx
 
 from praisonai_platform.client.calls import API_PREFIX, Call
-from praisonai_platform.client.errors import (
-    PlatformError,
-    error_from_response,
-    retry_after_seconds,
-)
+from praisonai_platform.client.errors import PlatformError, error_from_response, retry_after_seconds
 
 T = TypeVar("T")
 

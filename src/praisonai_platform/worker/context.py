@@ -18,11 +18,12 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from praisonai_platform.billing import metering as run_usage
+from praisonai_platform.core.errors import Conflict, NotFound
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import EventType, Run
-from praisonai_platform.errors import Conflict, NotFound
-from praisonai_platform.services import run_reports, run_usage
-from praisonai_platform.services.run_settings import RunSettings
+from praisonai_platform.runs.reports import service as run_reports
+from praisonai_platform.runs.settings import RunSettings
 
 T = TypeVar("T")
 

@@ -7,9 +7,9 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from praisonai_platform.errors import ValidationFailed
-from praisonai_platform.services import run_values
-from praisonai_platform.services.run_reports import MAX_RESULT_BYTES
+from praisonai_platform.core.errors import ValidationFailed
+from praisonai_platform.runs import checks as run_values
+from praisonai_platform.runs.reports.service import MAX_RESULT_BYTES
 from praisonai_platform.worker.context import ClaimedRun, RunContext, SyncRunContext
 from praisonai_platform.worker.handlers import Handler, is_async
 from praisonai_platform.worker.threads import run_in_daemon_thread

@@ -23,10 +23,14 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from praisonai_platform.errors import Conflict, InsufficientCredits, NotFound
-from praisonai_platform.services import nonces, run_leases, run_queue, run_reports, workers
-from praisonai_platform.services.run_queue import ClaimFilter
-from praisonai_platform.services.run_settings import RunSettings, load_run_settings
+from praisonai_platform.core import idempotency as nonces
+from praisonai_platform.core.errors import Conflict, InsufficientCredits, NotFound
+from praisonai_platform.runs import leases as run_leases
+from praisonai_platform.runs import queue as run_queue
+from praisonai_platform.runs.queue import ClaimFilter
+from praisonai_platform.runs.reports import service as run_reports
+from praisonai_platform.runs.settings import RunSettings, load_run_settings
+from praisonai_platform.runs.workers import service as workers
 from praisonai_platform.worker.context import ClaimedRun, RunContext
 from praisonai_platform.worker.handlers import Handler
 from praisonai_platform.worker.invoke import Outcome, invoke

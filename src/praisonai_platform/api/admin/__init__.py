@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqladmin import Admin
 from starlette.middleware import Middleware
 
+from praisonai_platform.accounts.oauth.settings import load_oauth_config
 from praisonai_platform.api.admin.account_views import ACCOUNT_VIEWS
 from praisonai_platform.api.admin.auth import AdminAuth
 from praisonai_platform.api.admin.csrf import SameOriginGuard
@@ -15,8 +16,7 @@ from praisonai_platform.api.admin.run_views import RUN_VIEWS
 from praisonai_platform.api.admin.sessions import CurrentEngineSessions
 from praisonai_platform.api.admin.settings import load_admin_settings
 from praisonai_platform.api.admin.work_views import WORK_VIEWS
-from praisonai_platform.oauth_config import load_oauth_config
-from praisonai_platform.server_config import ServerSettings
+from praisonai_platform.core.server_settings import ServerSettings
 
 BASE_URL = "/admin"
 TEMPLATES = Path(__file__).parent / "templates"

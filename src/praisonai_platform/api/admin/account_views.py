@@ -13,6 +13,8 @@ from sqladmin.filters import AllUniqueStringValuesFilter, BooleanFilter
 from sqlalchemy import Select
 from starlette.requests import Request
 
+from praisonai_platform.accounts import service as users
+from praisonai_platform.accounts.api_keys import service as api_keys
 from praisonai_platform.api.admin.base import EnumFilter, PlatformView, ReadOnlyView, plain_columns
 from praisonai_platform.db.models import (
     CreditLedgerEntry,
@@ -23,7 +25,6 @@ from praisonai_platform.db.models import (
     UserApiKey,
     UserProvider,
 )
-from praisonai_platform.services import api_keys, users
 
 
 class UserAdmin(PlatformView, model=User):

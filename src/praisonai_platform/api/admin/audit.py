@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_object_session
 from starlette.requests import Request
 
+from praisonai_platform.activity import service as activity
 from praisonai_platform.api.admin.base import PlatformView
 from praisonai_platform.db.models import ActivityLog, ActorType, Issue
-from praisonai_platform.services import activity
 
 
 class AuditedView(PlatformView):

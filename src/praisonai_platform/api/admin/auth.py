@@ -14,13 +14,13 @@ from sqladmin.authentication import AuthenticationBackend
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from praisonai_platform.accounts import service as users
 from praisonai_platform.api.admin.settings import AdminSettings
+from praisonai_platform.core.errors import Unauthenticated
+from praisonai_platform.core.schemas import check_text
+from praisonai_platform.core.server_settings import ServerSettings
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import User
-from praisonai_platform.errors import Unauthenticated
-from praisonai_platform.schemas.common import check_text
-from praisonai_platform.server_config import ServerSettings
-from praisonai_platform.services import users
 
 SESSION_COOKIE = "platform_admin"
 MAX_EMAIL_LENGTH = 320

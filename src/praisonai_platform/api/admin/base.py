@@ -12,7 +12,7 @@ from sqlalchemy import Select, inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.requests import Request
 
-from praisonai_platform.errors import PlatformError
+from praisonai_platform.core.errors import PlatformError
 
 
 def plain_columns(model: type, *hidden: str) -> list[Any]:

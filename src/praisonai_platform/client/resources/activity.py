@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from praisonai_platform.activity.schemas import ActivityLogResponse
 from praisonai_platform.client.calls import Call, api_path
 from praisonai_platform.client.endpoints import R, Resource, endpoint, iterate
 from praisonai_platform.client.pages import Page
 from praisonai_platform.client.resources import requests
 from praisonai_platform.client.resources.issues import OneOrMore
-from praisonai_platform.schemas.activity import ActivityLogResponse
 
 
 class Activity(Resource[R]):

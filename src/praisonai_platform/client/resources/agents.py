@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from praisonai_platform.agents.schemas import AgentResponse
 from praisonai_platform.client.calls import UNSET, Call, Unset, api_path, body, changes
 from praisonai_platform.client.endpoints import R, Resource, endpoint, iterate
 from praisonai_platform.client.pages import Page
 from praisonai_platform.client.resources import requests
-from praisonai_platform.schemas.agents import AgentResponse
 
 
 class Agents(Resource[R]):

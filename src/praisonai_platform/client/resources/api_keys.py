@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from praisonai_platform.accounts.api_keys.schemas import ApiKeyCreated, ApiKeyResponse
 from praisonai_platform.client.calls import Call, api_path, body
 from praisonai_platform.client.endpoints import R, Resource, endpoint, iterate
 from praisonai_platform.client.pages import Page
 from praisonai_platform.client.resources import requests
-from praisonai_platform.schemas.api_keys import ApiKeyCreated, ApiKeyResponse
 
 
 class ApiKeys(Resource[R]):

@@ -6,7 +6,7 @@ from praisonai_platform.client.calls import Call, api_path, body
 from praisonai_platform.client.endpoints import R, Resource, endpoint, iterate
 from praisonai_platform.client.pages import Page
 from praisonai_platform.client.resources import requests
-from praisonai_platform.schemas.dependencies import DependencyResponse
+from praisonai_platform.issues.dependencies.schemas import DependencyResponse
 
 
 class Dependencies(Resource[R]):

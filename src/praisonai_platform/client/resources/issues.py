@@ -20,9 +20,9 @@ from praisonai_platform.client.endpoints import R, Resource, endpoint, iterate
 from praisonai_platform.client.errors import NotFound, ValidationError
 from praisonai_platform.client.pages import Page, collect
 from praisonai_platform.client.resources import requests
-from praisonai_platform.schemas.issues import IssueResponse
-from praisonai_platform.schemas.labels import LabelResponse
-from praisonai_platform.schemas.workspaces import WorkspaceResponse
+from praisonai_platform.issues.labels.schemas import LabelResponse
+from praisonai_platform.issues.schemas import IssueResponse
+from praisonai_platform.workspaces.schemas import WorkspaceResponse
 
 OneOrMore = str | Sequence[str] | None
 

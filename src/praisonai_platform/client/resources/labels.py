@@ -6,7 +6,7 @@ from praisonai_platform.client.calls import UNSET, Call, Unset, api_path, body, 
 from praisonai_platform.client.endpoints import R, Resource, endpoint, iterate
 from praisonai_platform.client.pages import Page
 from praisonai_platform.client.resources import requests
-from praisonai_platform.schemas.labels import LabelResponse
+from praisonai_platform.issues.labels.schemas import LabelResponse
 
 
 class Labels(Resource[R]):

@@ -6,8 +6,8 @@ from praisonai_platform.client.calls import Call, api_path, body, changes
 from praisonai_platform.client.endpoints import R, Resource, endpoint, iterate
 from praisonai_platform.client.pages import Page
 from praisonai_platform.client.resources import requests
-from praisonai_platform.enums import MemberRole
-from praisonai_platform.schemas.members import MemberResponse
+from praisonai_platform.core.enums import MemberRole
+from praisonai_platform.workspaces.members.schemas import MemberResponse
 
 
 class Members(Resource[R]):

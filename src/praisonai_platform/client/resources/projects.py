@@ -8,8 +8,8 @@ from praisonai_platform.client.calls import UNSET, Call, Unset, api_path, body, 
 from praisonai_platform.client.endpoints import R, Resource, endpoint, iterate
 from praisonai_platform.client.pages import Page
 from praisonai_platform.client.resources import requests
-from praisonai_platform.enums import ProjectStatus
-from praisonai_platform.schemas.projects import ProjectResponse, ProjectStatsResponse
+from praisonai_platform.core.enums import ProjectStatus
+from praisonai_platform.projects.schemas import ProjectResponse, ProjectStatsResponse
 
 
 class Projects(Resource[R]):

@@ -8,7 +8,7 @@ from praisonai_platform.client.calls import UNSET, Call, Unset, api_path, body, 
 from praisonai_platform.client.endpoints import R, Resource, endpoint, iterate
 from praisonai_platform.client.pages import Page
 from praisonai_platform.client.resources import requests
-from praisonai_platform.schemas.workspaces import WorkspaceResponse
+from praisonai_platform.workspaces.schemas import WorkspaceResponse
 
 
 class Workspaces(Resource[R]):

@@ -1,6 +1,6 @@
-"""The enumerated column values, defined framework-free in `praisonai_platform.enums`."""
+"""The enumerated column values, defined framework-free in `praisonai_platform.core.enums`."""
 
-from praisonai_platform.enums import (
+from praisonai_platform.core.enums import (
     ActorType,
     AgentRuntimeMode,
     AgentStatus,

@@ -20,12 +20,7 @@ from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from praisonai_platform.db.base import Base
 from praisonai_platform.db.models.enums import DependencyType, IssuePriority, IssueStatus
-from praisonai_platform.db.models.mixins import (
-    ID_LENGTH,
-    CreatedAtMixin,
-    IdMixin,
-    TimestampMixin,
-)
+from praisonai_platform.db.models.mixins import ID_LENGTH, CreatedAtMixin, IdMixin, TimestampMixin
 from praisonai_platform.db.models.workspaces import Workspace
 from praisonai_platform.db.types import JSONDict, str_enum
 

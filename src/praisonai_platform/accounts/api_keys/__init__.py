@@ -1,0 +1,1 @@
+"""API keys: shown once, stored hashed, scoped, optionally acting as an agent."""

@@ -1,0 +1,55 @@
+"""API keys of the signed-in user."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from praisonai_platform.accounts.api_keys import service as api_keys
+from praisonai_platform.accounts.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyResponse
+from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.db.models import UserApiKey
+
+router = APIRouter(prefix="/api-keys", tags=["api keys"])
+
+
+def _response(key: UserApiKey) -> ApiKeyResponse:
+    return ApiKeyResponse(
+        id=key.id,
+        label=key.label,
+        prefix=key.key_prefix,
+        scopes=list(key.scopes),
+        workspace_id=key.workspace_id,
+        agent_id=key.agent_id,
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        expires_at=key.expires_at,
+        revoked_at=key.revoked_at,
+        active=api_keys.is_active(key),
+    )
+
+
+@router.post("", status_code=201, response_model=ApiKeyCreated)
+@router.post("/", status_code=201, response_model=ApiKeyCreated, include_in_schema=False)
+async def create_api_key(
+    body: ApiKeyCreate, actor: CurrentActor, session: DbSession
+) -> ApiKeyCreated:
+    """Create a key. The secret is in this response only; store it now."""
+    key, secret = await api_keys.create(session, actor, **body.model_dump())
+    return ApiKeyCreated(**_response(key).model_dump(), key=secret)
+
+
+@router.get("", response_model=list[ApiKeyResponse])
+@router.get("/", response_model=list[ApiKeyResponse], include_in_schema=False)
+async def list_api_keys(
+    actor: CurrentActor, session: DbSession, paging: Paging, request: Request, response: Response
+) -> list[ApiKeyResponse]:
+    """Your keys, newest first: prefix, label, scopes, dates and status; never the secret."""
+    page = await api_keys.list_for(session, actor, paging)
+    return [_response(key) for key in page_items(page, request, response)]
+
+
+@router.delete("/{key_id}", status_code=204)
+async def revoke_api_key(key_id: str, actor: CurrentActor, session: DbSession) -> Response:
+    """Revoke a key; it stops working at once."""
+    await api_keys.revoke(session, actor, key_id)
+    return Response(status_code=204)

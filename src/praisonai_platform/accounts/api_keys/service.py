@@ -1,0 +1,141 @@
+"""API keys: random secrets shown once; the database keeps only a hash and a display prefix.
+
+A key authenticates as its user, narrowed by its scopes and optionally to one workspace; a key
+bound to an agent acts as that agent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from praisonai_platform.core.actors import Actor
+from praisonai_platform.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
+from praisonai_platform.db.models import ActorType, Agent, User, UserApiKey
+from praisonai_platform.workspaces.permissions import Action, workspace_access
+
+KEY_PREFIX = "ppk_"
+DISPLAY_PREFIX_LENGTH = 12
+MAX_ACTIVE_KEYS = 20
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def looks_like_key(credential: str) -> bool:
+    return credential.startswith(KEY_PREFIX)
+
+
+def hash_key(key: str) -> str:
+    """SHA-256 suffices: the key holds 256 random bits, so its hash cannot be searched back."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def is_active(key: UserApiKey, now: datetime | None = None) -> bool:
+    now = now or datetime.now(UTC)
+    return key.revoked_at is None and (key.expires_at is None or key.expires_at > now)
+
+
+async def create(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    label: str | None,
+    scopes: list[str],
+    workspace_id: str | None = None,
+    agent_id: str | None = None,
+    expires_in_days: int | None = None,
+) -> tuple[UserApiKey, str]:
+    """A new key and its secret (returned this once)."""
+    if actor.api_key_id is not None:
+        raise Forbidden("API keys cannot create API keys; sign in with a password")
+    if agent_id is not None:
+        agent = await session.get(Agent, agent_id)
+        if agent is None or (workspace_id is not None and agent.workspace_id != workspace_id):
+            raise NotFound("agent not found")
+        access = await workspace_access(session, actor, agent.workspace_id, Action.AGENT_CHANGE)
+        access.require(Action.AGENT_CHANGE, own=agent.owner_id == actor.user_id)
+        workspace_id = agent.workspace_id
+    elif workspace_id is not None:
+        await workspace_access(session, actor, workspace_id, Action.WORKSPACE_READ)
+    now = datetime.now(UTC)
+    active = await session.scalar(
+        select(func.count())
+        .select_from(UserApiKey)
+        .where(
+            UserApiKey.user_id == actor.user_id,
+            UserApiKey.revoked_at.is_(None),
+            or_(UserApiKey.expires_at.is_(None), UserApiKey.expires_at > now),
+        )
+    )
+    if (active or 0) >= MAX_ACTIVE_KEYS:
+        raise Conflict(
+            f"you have {MAX_ACTIVE_KEYS} active keys; revoke one first", code="too_many_keys"
+        )
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = UserApiKey(
+        user_id=actor.user_id,
+        agent_id=agent_id,
+        workspace_id=workspace_id,
+        label=label,
+        key_prefix=secret[:DISPLAY_PREFIX_LENGTH],
+        key_hash=hash_key(secret),
+        scopes=sorted(set(scopes)),
+        expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    session.add(key)
+    await session.flush()
+    return key, secret
+
+
+async def list_for(session: AsyncSession, actor: Actor, page: PageRequest) -> Page[UserApiKey]:
+    statement = select(UserApiKey).where(UserApiKey.user_id == actor.user_id)
+    order = [
+        SortKey("created_at", UserApiKey.created_at, descending=True, kind=datetime),
+        SortKey("id", UserApiKey.id, descending=True),
+    ]
+    return await paginate(session, statement, order, page)
+
+
+async def revoke(session: AsyncSession, actor: Actor, key_id: str) -> UserApiKey:
+    key = await session.scalar(
+        select(UserApiKey).where(UserApiKey.id == key_id, UserApiKey.user_id == actor.user_id)
+    )
+    if key is None:
+        raise NotFound("API key not found")
+    if key.revoked_at is None:
+        key.revoked_at = datetime.now(UTC)
+        await session.flush()
+    return key
+
+
+async def authenticate(session: AsyncSession, secret: str) -> Actor:
+    """The actor a key acts as; unknown, revoked and expired keys are Unauthenticated."""
+    row = (
+        await session.execute(
+            select(UserApiKey, User)
+            .join(User, User.id == UserApiKey.user_id)
+            .where(UserApiKey.key_hash == hash_key(secret))
+        )
+    ).one_or_none()
+    now = datetime.now(UTC)
+    if row is None or not is_active(row.UserApiKey, now) or not row.User.is_active:
+        raise Unauthenticated(
+            "the API key is not valid, revoked or expired", code="invalid_api_key"
+        )
+    key, user = row.UserApiKey, row.User
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+        await session.execute(
+            update(UserApiKey).where(UserApiKey.id == key.id).values(last_used_at=now)
+        )
+    return Actor(
+        type=ActorType.AGENT if key.agent_id else ActorType.USER,
+        id=key.agent_id or user.id,
+        user=user,
+        scopes=frozenset(key.scopes),
+        workspace_id=key.workspace_id,
+        api_key_id=key.id,
+    )

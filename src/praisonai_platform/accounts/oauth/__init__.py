@@ -1,0 +1,1 @@
+"""Sign-in through OAuth 2.0 / OpenID Connect providers."""

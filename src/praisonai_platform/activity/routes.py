@@ -1,0 +1,84 @@
+"""Routes of /api/v1/workspaces/{workspace_id}/… for activity."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import StringConstraints
+
+from praisonai_platform.activity import queries as activity_queries
+from praisonai_platform.activity.queries import ActivityFilter
+from praisonai_platform.activity.schemas import ActivityLogResponse, ActorTypeInput
+from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+
+router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["activity"])
+
+_MAX_VALUES = 20
+_Word = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+def activity_filter(
+    entity_type: Annotated[
+        list[_Word] | None,
+        Query(max_length=_MAX_VALUES, description="Repeat for any of several entity types."),
+    ] = None,
+    action: Annotated[
+        list[_Word] | None, Query(max_length=_MAX_VALUES, description="Repeatable.")
+    ] = None,
+    actor_id: Annotated[
+        list[_Word] | None, Query(max_length=_MAX_VALUES, description="Repeatable.")
+    ] = None,
+    actor_type: Annotated[
+        list[ActorTypeInput] | None,
+        Query(max_length=_MAX_VALUES, description="user, agent or system; repeatable."),
+    ] = None,
+) -> ActivityFilter:
+    return ActivityFilter(
+        entity_types=entity_type or (),
+        actions=action or (),
+        actor_ids=actor_id or (),
+        actor_types=actor_type or (),
+    )
+
+
+Filters = Annotated[ActivityFilter, Depends(activity_filter)]
+
+
+@router.get("/activity", response_model=list[ActivityLogResponse])
+@router.get("/activity/", response_model=list[ActivityLogResponse], include_in_schema=False)
+async def list_workspace_activity(
+    workspace_id: str,
+    actor: CurrentActor,
+    session: DbSession,
+    paging: Paging,
+    filters: Filters,
+    request: Request,
+    response: Response,
+) -> list[ActivityLogResponse]:
+    """What happened in the workspace, newest first."""
+    page = await activity_queries.list_for_workspace(session, actor, workspace_id, paging, filters)
+    return [ActivityLogResponse.model_validate(a) for a in page_items(page, request, response)]
+
+
+@router.get("/issues/{issue_id}/activity", response_model=list[ActivityLogResponse])
+@router.get(
+    "/issues/{issue_id}/activity/",
+    response_model=list[ActivityLogResponse],
+    include_in_schema=False,
+)
+async def list_issue_activity(
+    workspace_id: str,
+    issue_id: str,
+    actor: CurrentActor,
+    session: DbSession,
+    paging: Paging,
+    filters: Filters,
+    request: Request,
+    response: Response,
+) -> list[ActivityLogResponse]:
+    """What happened to the issue (id or key like ENG-42) and on it, newest first."""
+    page = await activity_queries.list_for_issue(
+        session, actor, workspace_id, issue_id, paging, filters
+    )
+    return [ActivityLogResponse.model_validate(a) for a in page_items(page, request, response)]

@@ -1,0 +1,26 @@
+"""The audit trail as the API shows it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from praisonai_platform.core.enums import ActorType
+from praisonai_platform.core.schemas import ResponseSchema, enum_input
+
+ActorTypeInput = enum_input(ActorType)
+
+
+class ActivityLogResponse(ResponseSchema):
+    id: str
+    workspace_id: str
+    entity_type: str
+    entity_id: str
+    issue_id: str | None = None
+    actor_type: ActorType | None = None
+    actor_id: str | None = None
+    action: str
+    details: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime

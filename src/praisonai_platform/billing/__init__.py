@@ -1,0 +1,1 @@
+"""Credits: the append-only ledger, metering of runs, and payments."""

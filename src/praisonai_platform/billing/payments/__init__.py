@@ -1,0 +1,1 @@
+"""Payments from providers (Stripe, Telegram) credited exactly once."""

@@ -1,0 +1,2 @@
+"""What every domain shares: errors, enums, actors, paging, the clock, idempotency keys and
+settings helpers."""

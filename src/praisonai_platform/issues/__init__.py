@@ -1,0 +1,1 @@
+"""Numbered issues and what hangs off them: comments, labels and dependencies."""

@@ -1,0 +1,68 @@
+"""Routes of /api/v1/workspaces/{workspace_id}/… for comments (the issue by id or key)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.issues.comments import service as comments
+from praisonai_platform.issues.comments.schemas import CommentCreate, CommentResponse, CommentUpdate
+
+router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["comments"])
+
+_COMMENTS = "/issues/{issue_id}/comments"
+
+
+@router.post(_COMMENTS, status_code=201, response_model=CommentResponse)
+@router.post(
+    _COMMENTS + "/", status_code=201, response_model=CommentResponse, include_in_schema=False
+)
+async def create_comment(
+    workspace_id: str, issue_id: str, body: CommentCreate, actor: CurrentActor, session: DbSession
+) -> CommentResponse:
+    """Comment on an issue, or reply to one of its comments with `parent_id`."""
+    comment = await comments.create(
+        session, actor, workspace_id, issue_id, content=body.content, parent_id=body.parent_id
+    )
+    return CommentResponse.of(comment)
+
+
+@router.get(_COMMENTS, response_model=list[CommentResponse])
+@router.get(_COMMENTS + "/", response_model=list[CommentResponse], include_in_schema=False)
+async def list_comments(
+    workspace_id: str,
+    issue_id: str,
+    actor: CurrentActor,
+    session: DbSession,
+    paging: Paging,
+    request: Request,
+    response: Response,
+) -> list[CommentResponse]:
+    """The issue's comments, oldest first."""
+    page = await comments.list_comments(session, actor, workspace_id, issue_id, paging)
+    return [CommentResponse.of(comment) for comment in page_items(page, request, response)]
+
+
+@router.patch(_COMMENTS + "/{comment_id}", response_model=CommentResponse)
+async def update_comment(
+    workspace_id: str,
+    issue_id: str,
+    comment_id: str,
+    body: CommentUpdate,
+    actor: CurrentActor,
+    session: DbSession,
+) -> CommentResponse:
+    """Edit your own comment."""
+    comment = await comments.update(
+        session, actor, workspace_id, issue_id, comment_id, content=body.content
+    )
+    return CommentResponse.of(comment)
+
+
+@router.delete(_COMMENTS + "/{comment_id}", status_code=204)
+async def delete_comment(
+    workspace_id: str, issue_id: str, comment_id: str, actor: CurrentActor, session: DbSession
+) -> Response:
+    """Delete a comment (its author, or an admin); replies to it stay."""
+    await comments.delete(session, actor, workspace_id, issue_id, comment_id)
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""Dependencies between issues (blocks, blocked by, relates to)."""

@@ -1,0 +1,1 @@
+"""Labels of a workspace and their links to issues."""

@@ -1,0 +1,95 @@
+"""Routes of /api/v1/workspaces/{workspace_id}/… for labels."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.issues.labels import service as labels
+from praisonai_platform.issues.labels.schemas import LabelCreate, LabelResponse, LabelUpdate
+
+router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["labels"])
+
+
+@router.post("/labels", status_code=201, response_model=LabelResponse)
+@router.post("/labels/", status_code=201, response_model=LabelResponse, include_in_schema=False)
+async def create_label(
+    workspace_id: str, body: LabelCreate, actor: CurrentActor, session: DbSession
+) -> LabelResponse:
+    """Create a label (members); names are unique in a workspace (409 `label_exists`)."""
+    label = await labels.create(session, actor, workspace_id, **body.model_dump())
+    return LabelResponse.model_validate(label)
+
+
+@router.get("/labels", response_model=list[LabelResponse])
+@router.get("/labels/", response_model=list[LabelResponse], include_in_schema=False)
+async def list_labels(
+    workspace_id: str,
+    actor: CurrentActor,
+    session: DbSession,
+    paging: Paging,
+    request: Request,
+    response: Response,
+) -> list[LabelResponse]:
+    """The workspace's labels by name."""
+    page = await labels.list_for(session, actor, workspace_id, paging)
+    return [LabelResponse.model_validate(label) for label in page_items(page, request, response)]
+
+
+@router.patch("/labels/{label_id}", response_model=LabelResponse)
+@router.patch("/labels/{label_id}/", response_model=LabelResponse, include_in_schema=False)
+async def update_label(
+    workspace_id: str, label_id: str, body: LabelUpdate, actor: CurrentActor, session: DbSession
+) -> LabelResponse:
+    """Rename or recolour a label (admins)."""
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    label = await labels.update(session, actor, workspace_id, label_id, changes)
+    return LabelResponse.model_validate(label)
+
+
+@router.delete("/labels/{label_id}", status_code=204)
+@router.delete("/labels/{label_id}/", status_code=204, include_in_schema=False)
+async def delete_label(
+    workspace_id: str, label_id: str, actor: CurrentActor, session: DbSession
+) -> Response:
+    """Delete a label and detach it from every issue (admins)."""
+    await labels.delete(session, actor, workspace_id, label_id)
+    return Response(status_code=204)
+
+
+@router.post("/issues/{issue_id}/labels/{label_id}", status_code=204)
+@router.post("/issues/{issue_id}/labels/{label_id}/", status_code=204, include_in_schema=False)
+async def attach_label(
+    workspace_id: str, issue_id: str, label_id: str, actor: CurrentActor, session: DbSession
+) -> Response:
+    """Attach a label to an issue (id or key like ENG-42); attaching it twice is harmless."""
+    await labels.attach(session, actor, workspace_id, issue_id, label_id)
+    return Response(status_code=204)
+
+
+@router.delete("/issues/{issue_id}/labels/{label_id}", status_code=204)
+@router.delete("/issues/{issue_id}/labels/{label_id}/", status_code=204, include_in_schema=False)
+async def detach_label(
+    workspace_id: str, issue_id: str, label_id: str, actor: CurrentActor, session: DbSession
+) -> Response:
+    """Detach a label from an issue; 404 `label_not_attached` if it was not attached."""
+    await labels.detach(session, actor, workspace_id, issue_id, label_id)
+    return Response(status_code=204)
+
+
+@router.get("/issues/{issue_id}/labels", response_model=list[LabelResponse])
+@router.get(
+    "/issues/{issue_id}/labels/", response_model=list[LabelResponse], include_in_schema=False
+)
+async def list_issue_labels(
+    workspace_id: str,
+    issue_id: str,
+    actor: CurrentActor,
+    session: DbSession,
+    paging: Paging,
+    request: Request,
+    response: Response,
+) -> list[LabelResponse]:
+    """The labels attached to an issue, by name."""
+    page = await labels.list_for_issue(session, actor, workspace_id, issue_id, paging)
+    return [LabelResponse.model_validate(label) for label in page_items(page, request, response)]

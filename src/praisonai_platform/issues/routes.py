@@ -1,0 +1,120 @@
+"""Routes of /api/v1/workspaces/{workspace_id}/… for issues.
+
+Wherever `{issue_id}` appears, the issue's key (ENG-42) works as well as its id. Single-issue
+responses carry `ETag: "<version>"`; PATCH honours `If-Match`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.db.models import Issue
+from praisonai_platform.issues import service as issues
+from praisonai_platform.issues.queries import IssueFilters
+from praisonai_platform.issues.schemas import (
+    IssueCreate,
+    IssueListQuery,
+    IssueResponse,
+    IssueUpdate,
+)
+
+router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["issues"])
+
+IfMatch = Annotated[
+    str | None,
+    Header(max_length=1024, description='The ETag you read, e.g. "3"; `*` matches any.'),
+]
+
+
+def _with_etag(response: Response, issue: Issue) -> IssueResponse:
+    response.headers["ETag"] = f'"{issue.version}"'
+    return IssueResponse.of(issue)
+
+
+@router.post("/issues/", status_code=201, response_model=IssueResponse)
+@router.post("/issues", status_code=201, response_model=IssueResponse, include_in_schema=False)
+async def create_issue(
+    workspace_id: str,
+    body: IssueCreate,
+    actor: CurrentActor,
+    session: DbSession,
+    response: Response,
+) -> IssueResponse:
+    """Create an issue; it takes the workspace's next number (key PREFIX-N)."""
+    issue = await issues.create(session, actor, workspace_id, **body.model_dump())
+    return _with_etag(response, issue)
+
+
+@router.get("/issues/", response_model=list[IssueResponse])
+@router.get("/issues", response_model=list[IssueResponse], include_in_schema=False)
+async def list_issues(
+    workspace_id: str,
+    query: Annotated[IssueListQuery, Query()],
+    actor: CurrentActor,
+    session: DbSession,
+    paging: Paging,
+    request: Request,
+    response: Response,
+) -> list[IssueResponse]:
+    """Issues of the workspace, filtered.
+
+    Ordered by `sort`; the default is `number` ascending (oldest first), the stable order 0.1.9's
+    clients page through with limit/offset. Ties are broken by id, so cursors work for every sort.
+    """
+    filters = IssueFilters(**query.model_dump(exclude={"sort"}))
+    page = await issues.list_issues(
+        session, actor, workspace_id, filters, paging, sort=query.sort.value
+    )
+    return [IssueResponse.of(issue) for issue in page_items(page, request, response)]
+
+
+@router.get("/issues/{issue_id}", response_model=IssueResponse)
+async def get_issue(
+    workspace_id: str, issue_id: str, actor: CurrentActor, session: DbSession, response: Response
+) -> IssueResponse:
+    return _with_etag(response, await issues.get(session, actor, workspace_id, issue_id))
+
+
+@router.patch("/issues/{issue_id}", response_model=IssueResponse)
+async def update_issue(
+    workspace_id: str,
+    issue_id: str,
+    body: IssueUpdate,
+    actor: CurrentActor,
+    session: DbSession,
+    response: Response,
+    if_match: IfMatch = None,
+) -> IssueResponse:
+    """Change the fields sent. With If-Match, a stale ETag is refused with 412."""
+    issue = await issues.update(
+        session, actor, workspace_id, issue_id, body.changes(), if_match=if_match
+    )
+    return _with_etag(response, issue)
+
+
+@router.delete("/issues/{issue_id}", status_code=204)
+async def delete_issue(
+    workspace_id: str, issue_id: str, actor: CurrentActor, session: DbSession
+) -> Response:
+    """Delete an issue with its comments, labels and dependencies; its sub-issues become
+    top-level (admins, or the issue's creator)."""
+    await issues.delete(session, actor, workspace_id, issue_id)
+    return Response(status_code=204)
+
+
+@router.get("/issues/{issue_id}/children", response_model=list[IssueResponse])
+async def list_children(
+    workspace_id: str,
+    issue_id: str,
+    actor: CurrentActor,
+    session: DbSession,
+    paging: Paging,
+    request: Request,
+    response: Response,
+) -> list[IssueResponse]:
+    """The direct sub-issues of an issue, by number."""
+    page = await issues.children(session, actor, workspace_id, issue_id, paging)
+    return [IssueResponse.of(issue) for issue in page_items(page, request, response)]

@@ -1,0 +1,274 @@
+"""Issues: numbered work items of a workspace, assigned to a member or an agent.
+
+The API speaks `assignee_type` + `assignee_id` and `creator_type` + `creator_id`; the table keeps
+one foreign key per kind (a user column and an agent column), so each id is checked against the
+right table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from praisonai_platform.activity import service as activity
+from praisonai_platform.core.actors import Actor
+from praisonai_platform.core.errors import PreconditionFailed, ValidationFailed
+from praisonai_platform.core.paging import Page, PageRequest, paginate
+from praisonai_platform.db.models import ActorType, Issue, IssuePriority, IssueStatus, Workspace
+from praisonai_platform.db.types import new_id
+from praisonai_platform.issues import queries as issue_queries
+from praisonai_platform.workspaces.permissions import Action, workspace_access
+from praisonai_platform.workspaces.references import (
+    ensure_agent,
+    ensure_member_user,
+    ensure_project,
+    issue_in_workspace,
+    resolve_issue,
+)
+
+# Fields a PATCH may change, named as the API names them.
+_PLAIN_FIELDS = ("title", "description", "status", "priority", "acceptance_criteria")
+
+
+async def create(
+    session: AsyncSession,
+    actor: Actor,
+    workspace_id: str,
+    *,
+    title: str,
+    description: str | None = None,
+    project_id: str | None = None,
+    status: IssueStatus = IssueStatus.BACKLOG,
+    priority: IssuePriority = IssuePriority.MEDIUM,
+    assignee_type: str | None = None,
+    assignee_id: str | None = None,
+    parent_issue_id: str | None = None,
+    acceptance_criteria: list[str] | None = None,
+) -> Issue:
+    access = await workspace_access(session, actor, workspace_id, Action.ISSUE_CREATE)
+    if project_id is not None:
+        await ensure_project(session, workspace_id, project_id, "project_id")
+    parent_id = None
+    if parent_issue_id is not None:
+        parent = await issue_in_workspace(
+            session, access.workspace, parent_issue_id, "parent_issue_id"
+        )
+        parent_id = parent.id
+    user_assignee, agent_assignee = await _assignee_columns(
+        session, workspace_id, assignee_type, assignee_id
+    )
+    issue = Issue(
+        id=new_id(),
+        workspace_id=workspace_id,
+        project_id=project_id,
+        parent_id=parent_id,
+        title=title,
+        description=description,
+        status=status,
+        priority=priority,
+        assignee_id=user_assignee,
+        assignee_agent_id=agent_assignee,
+        created_by_id=None if actor.is_agent else actor.user_id,
+        created_by_agent_id=actor.id if actor.is_agent else None,
+        acceptance_criteria=acceptance_criteria,
+    )
+    session.add(issue)
+    await session.flush()  # takes the workspace's next number and sets the identifier
+    _record(session, actor, issue, "created", {"identifier": issue.identifier, "title": title})
+    await session.flush()
+    return issue
+
+
+async def get(session: AsyncSession, actor: Actor, workspace_id: str, ref: str) -> Issue:
+    access = await workspace_access(session, actor, workspace_id, Action.ISSUE_READ)
+    return await resolve_issue(session, access, ref)
+
+
+async def list_issues(
+    session: AsyncSession,
+    actor: Actor,
+    workspace_id: str,
+    filters: issue_queries.IssueFilters,
+    page: PageRequest,
+    *,
+    sort: str = "number",
+) -> Page[Issue]:
+    await workspace_access(session, actor, workspace_id, Action.ISSUE_READ)
+    statement = select(Issue).where(
+        Issue.workspace_id == workspace_id, *issue_queries.conditions(workspace_id, filters)
+    )
+    return await paginate(session, statement, issue_queries.order(sort), page)
+
+
+async def children(
+    session: AsyncSession, actor: Actor, workspace_id: str, ref: str, page: PageRequest
+) -> Page[Issue]:
+    access = await workspace_access(session, actor, workspace_id, Action.ISSUE_READ)
+    parent = await resolve_issue(session, access, ref)
+    statement = select(Issue).where(
+        Issue.workspace_id == workspace_id, Issue.parent_id == parent.id
+    )
+    return await paginate(session, statement, issue_queries.order("number"), page)
+
+
+async def update(
+    session: AsyncSession,
+    actor: Actor,
+    workspace_id: str,
+    ref: str,
+    changes: dict[str, Any],
+    *,
+    if_match: str | None = None,
+) -> Issue:
+    """Apply the fields in `changes` (API names); `if_match` is the request's If-Match header."""
+    access = await workspace_access(session, actor, workspace_id, Action.ISSUE_UPDATE)
+    issue = await resolve_issue(session, access, ref, lock=True)
+    _require_version(issue, if_match)
+    values = {name: changes[name] for name in _PLAIN_FIELDS if name in changes}
+    if changes.get("project_id") is not None:
+        await ensure_project(session, workspace_id, changes["project_id"], "project_id")
+    if "project_id" in changes:
+        values["project_id"] = changes["project_id"]
+    if "parent_issue_id" in changes:
+        # Two moves that each look fine alone (A under B, B under A) must not both commit: the
+        # workspace lock serialises every change of parent in the workspace.
+        await workspace_access(session, actor, workspace_id, Action.ISSUE_UPDATE, lock=True)
+        values["parent_id"] = await _checked_parent(
+            session, access.workspace, issue, changes["parent_issue_id"]
+        )
+    assignee_before = _assignee(issue)
+    if "assignee_id" in changes or changes.get("assignee_type") is not None:
+        kind, assignee_id = _requested_assignee(issue, changes)
+        if (kind, assignee_id) != assignee_before:
+            user_assignee, agent_assignee = await _assignee_columns(
+                session, workspace_id, kind, assignee_id
+            )
+            values.update(assignee_id=user_assignee, assignee_agent_id=agent_assignee)
+    changed = activity.apply_changes(issue, values)
+    if not changed:
+        return issue
+    changed.pop("assignee_id", None)
+    changed.pop("assignee_agent_id", None)
+    for name, before, after in zip(
+        ("assignee_type", "assignee_id"), assignee_before, _assignee(issue), strict=True
+    ):
+        if before != after:
+            changed[name] = [before, after]
+    if "parent_id" in changed:
+        changed["parent_issue_id"] = changed.pop("parent_id")
+    _record(session, actor, issue, "updated", {"changes": changed})
+    await session.flush()
+    return issue
+
+
+async def delete(session: AsyncSession, actor: Actor, workspace_id: str, ref: str) -> None:
+    """Comments, label links, dependencies and runs go with the issue; children become
+    top-level (foreign key rules)."""
+    access = await workspace_access(session, actor, workspace_id, Action.ISSUE_DELETE)
+    issue = await resolve_issue(session, access, ref, lock=True)
+    access.require(Action.ISSUE_DELETE, own=_is_own(issue, actor))
+    _record(
+        session, actor, issue, "deleted", {"identifier": issue.identifier, "title": issue.title}
+    )
+    await session.delete(issue)
+    await session.flush()
+
+
+def _record(
+    session: AsyncSession, actor: Actor, issue: Issue, action: str, details: dict[str, Any]
+) -> None:
+    activity.record(
+        session,
+        actor,
+        workspace_id=issue.workspace_id,
+        entity_type="issue",
+        entity_id=issue.id,
+        issue_id=issue.id,
+        action=action,
+        details=details,
+    )
+
+
+def _is_own(issue: Issue, actor: Actor) -> bool:
+    if actor.is_agent:
+        return issue.created_by_agent_id == actor.id
+    return issue.created_by_id == actor.user_id
+
+
+def _require_version(issue: Issue, if_match: str | None) -> None:
+    """`*`, or any listed entity tag equal to the current version (weak or strong) matches."""
+    if if_match is None:
+        return
+    current = f'"{issue.version}"'
+    for tag in (part.strip() for part in if_match.split(",")):
+        if tag == "*" or tag.removeprefix("W/") == current:
+            return
+    raise PreconditionFailed(
+        f"the issue has changed since you read it: its ETag is now {current}",
+        code="precondition_failed",
+    )
+
+
+def _assignee(issue: Issue) -> tuple[str | None, str | None]:
+    if issue.assignee_agent_id is not None:
+        return ActorType.AGENT.value, issue.assignee_agent_id
+    if issue.assignee_id is not None:
+        return ActorType.USER.value, issue.assignee_id
+    return None, None
+
+
+def _requested_assignee(issue: Issue, changes: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The assignee a PATCH asks for; what it leaves out is taken from the issue, except that a
+    new assignee_id without assignee_type names a user (as in 0.1.9)."""
+    current_kind, current_id = _assignee(issue)
+    assignee_id = changes.get("assignee_id", current_id)
+    kind = changes.get("assignee_type")
+    if kind is None:
+        kind = ActorType.USER.value if "assignee_id" in changes else current_kind
+    if assignee_id is None:
+        return None, None
+    return str(kind), assignee_id
+
+
+async def _assignee_columns(
+    session: AsyncSession, workspace_id: str, kind: str | None, assignee_id: str | None
+) -> tuple[str | None, str | None]:
+    """(user assignee, agent assignee) for the columns, after checking the id in the workspace."""
+    if assignee_id is None:
+        return None, None
+    if kind == ActorType.AGENT:
+        await ensure_agent(session, workspace_id, assignee_id, "assignee_id")
+        return None, assignee_id
+    if kind not in (None, ActorType.USER):
+        raise ValidationFailed("assignee_type must be user or agent", code="invalid_value")
+    await ensure_member_user(session, workspace_id, assignee_id, "assignee_id")
+    return assignee_id, None
+
+
+async def _checked_parent(
+    session: AsyncSession, workspace: Workspace, issue: Issue, ref: str | None
+) -> str | None:
+    """The id of the new parent, refused if it would put the issue inside its own subtree."""
+    if ref is None:
+        return None
+    parent = await issue_in_workspace(session, workspace, ref, "parent_issue_id")
+    if parent.id == issue.id or await _is_ancestor(session, issue.id, of=parent.id):
+        raise ValidationFailed(
+            "parent_issue_id: an issue cannot be nested under itself or its own sub-issues",
+            code="parent_cycle",
+        )
+    return parent.id
+
+
+async def _is_ancestor(session: AsyncSession, candidate: str, *, of: str) -> bool:
+    """Whether `candidate` is `of` or above it in its parent chain (one recursive query)."""
+    chain = select(Issue.id, Issue.parent_id).where(Issue.id == of).cte("chain", recursive=True)
+    above = aliased(Issue)
+    chain = chain.union(
+        select(above.id, above.parent_id).join(chain, above.id == chain.c.parent_id)
+    )
+    found = await session.scalar(select(chain.c.id).where(chain.c.id == candidate).limit(1))
+    return found is not None

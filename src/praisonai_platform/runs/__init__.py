@@ -1,0 +1,1 @@
+"""Agent runs: queueing, claiming, leases, reports, workers and the run event log."""

@@ -1,0 +1,1 @@
+"""The typed event log of runs and the system."""

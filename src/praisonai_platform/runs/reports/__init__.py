@@ -1,0 +1,1 @@
+"""What the worker holding a run reports: progress, completion, failure, stop."""

@@ -1,0 +1,1 @@
+"""Worker processes: registration, heartbeats and claims through the API."""

@@ -1,1 +1,0 @@
-"""Business rules: services take an AsyncSession, flush but never commit, raise domain errors."""

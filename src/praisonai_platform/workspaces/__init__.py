@@ -1,0 +1,1 @@
+"""Workspaces, their members and roles, and the permission table every domain checks."""

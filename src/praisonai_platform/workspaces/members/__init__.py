@@ -1,0 +1,1 @@
+"""Members of a workspace and their roles."""

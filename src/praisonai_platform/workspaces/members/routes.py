@@ -1,0 +1,58 @@
+"""Routes of /api/v1/workspaces/{workspace_id}/… for members."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.workspaces.members import service as members
+from praisonai_platform.workspaces.members.schemas import MemberAdd, MemberResponse, MemberUpdate
+
+router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["members"])
+
+
+@router.post("/members", status_code=201, response_model=MemberResponse)
+@router.post("/members/", status_code=201, response_model=MemberResponse, include_in_schema=False)
+async def add_member(
+    workspace_id: str, body: MemberAdd, actor: CurrentActor, session: DbSession
+) -> MemberResponse:
+    """Add a user by `user_id` or `email` (admins; granting admin or owner: owners)."""
+    member = await members.add(
+        session, actor, workspace_id, user_id=body.user_id, email=body.email, role=body.role
+    )
+    return MemberResponse.of(member)
+
+
+@router.get("/members", response_model=list[MemberResponse])
+@router.get("/members/", response_model=list[MemberResponse], include_in_schema=False)
+async def list_members(
+    workspace_id: str,
+    actor: CurrentActor,
+    session: DbSession,
+    paging: Paging,
+    request: Request,
+    response: Response,
+) -> list[MemberResponse]:
+    """The workspace's members with their names and emails, in the order they joined."""
+    page = await members.list_members(session, actor, workspace_id, paging)
+    return [MemberResponse.of(m) for m in page_items(page, request, response)]
+
+
+@router.patch("/members/{user_id}", response_model=MemberResponse)
+@router.patch("/members/{user_id}/", response_model=MemberResponse, include_in_schema=False)
+async def update_member_role(
+    workspace_id: str, user_id: str, body: MemberUpdate, actor: CurrentActor, session: DbSession
+) -> MemberResponse:
+    """Change a member's role; `user_id` may also be the member's id. The last owner stays."""
+    member = await members.change_role(session, actor, workspace_id, user_id, body.role)
+    return MemberResponse.of(member)
+
+
+@router.delete("/members/{user_id}", status_code=204)
+@router.delete("/members/{user_id}/", status_code=204, include_in_schema=False)
+async def remove_member(
+    workspace_id: str, user_id: str, actor: CurrentActor, session: DbSession
+) -> Response:
+    """Remove a member (admins), or leave yourself; the last owner cannot go."""
+    await members.remove(session, actor, workspace_id, user_id)
+    return Response(status_code=204)

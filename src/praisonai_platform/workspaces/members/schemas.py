@@ -1,0 +1,59 @@
+"""Members of a workspace and their roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pydantic import Field, model_validator
+
+from praisonai_platform.core.enums import MemberRole
+from praisonai_platform.core.schemas import EntityId, ResponseSchema, Schema, enum_input
+
+if TYPE_CHECKING:
+    from praisonai_platform.db.models import Member
+
+Role = enum_input(MemberRole)
+
+
+class MemberAdd(Schema):
+    """Add a user by `user_id` (as in 0.1.9) or by `email`: exactly one of the two."""
+
+    user_id: EntityId | None = None
+    email: str | None = Field(default=None, min_length=1, max_length=320)
+    role: Role = MemberRole.MEMBER
+
+    @model_validator(mode="after")
+    def _exactly_one_user(self) -> MemberAdd:
+        if (self.user_id is None) == (self.email is None):
+            raise ValueError("give exactly one of user_id or email")
+        return self
+
+
+class MemberUpdate(Schema):
+    role: Role
+
+
+class MemberResponse(ResponseSchema):
+    id: str
+    workspace_id: str
+    user_id: str
+    role: MemberRole
+    created_at: datetime
+    updated_at: datetime
+    name: str = Field(description="The user's name.")
+    email: str = Field(description="The user's email address.")
+
+    @classmethod
+    def of(cls, member: Member) -> MemberResponse:
+        """From a member whose user was loaded with it."""
+        return cls(
+            id=member.id,
+            workspace_id=member.workspace_id,
+            user_id=member.user_id,
+            role=member.role,
+            created_at=member.created_at,
+            updated_at=member.updated_at,
+            name=member.user.name,
+            email=member.user.email,
+        )
