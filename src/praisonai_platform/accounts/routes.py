@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from praisonai_platform.accounts import service as users
 from praisonai_platform.accounts import tokens
 from praisonai_platform.accounts.schemas import (
@@ -13,6 +11,7 @@ from praisonai_platform.accounts.schemas import (
     UserResponse,
 )
 from praisonai_platform.api.deps import CurrentActor, DbSession, ServerConfig
+from praisonai_platform.api.routing import APIRouter
 from praisonai_platform.core.server_settings import ServerSettings
 from praisonai_platform.db.models import User
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query
 from pydantic import StringConstraints
 
 from praisonai_platform.activity import queries as activity_queries
 from praisonai_platform.activity.queries import ActivityFilter
 from praisonai_platform.activity.schemas import ActivityLogResponse, ActorTypeInput
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ListPaging
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["activity"])
 
@@ -46,39 +47,31 @@ Filters = Annotated[ActivityFilter, Depends(activity_filter)]
 
 
 @router.get("/activity", response_model=list[ActivityLogResponse])
-@router.get("/activity/", response_model=list[ActivityLogResponse], include_in_schema=False)
 async def list_workspace_activity(
     workspace_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
+    listing: ListPaging,
     filters: Filters,
-    request: Request,
-    response: Response,
 ) -> list[ActivityLogResponse]:
     """What happened in the workspace, newest first."""
-    page = await activity_queries.list_for_workspace(session, actor, workspace_id, paging, filters)
-    return [ActivityLogResponse.model_validate(a) for a in page_items(page, request, response)]
+    page = await activity_queries.list_for_workspace(
+        session, actor, workspace_id, listing.page, filters
+    )
+    return [ActivityLogResponse.model_validate(a) for a in listing.items(page)]
 
 
 @router.get("/issues/{issue_id}/activity", response_model=list[ActivityLogResponse])
-@router.get(
-    "/issues/{issue_id}/activity/",
-    response_model=list[ActivityLogResponse],
-    include_in_schema=False,
-)
 async def list_issue_activity(
     workspace_id: str,
     issue_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
+    listing: ListPaging,
     filters: Filters,
-    request: Request,
-    response: Response,
 ) -> list[ActivityLogResponse]:
     """What happened to the issue (id or key like ENG-42) and on it, newest first."""
     page = await activity_queries.list_for_issue(
-        session, actor, workspace_id, issue_id, paging, filters
+        session, actor, workspace_id, issue_id, listing.page, filters
     )
-    return [ActivityLogResponse.model_validate(a) for a in page_items(page, request, response)]
+    return [ActivityLogResponse.model_validate(a) for a in listing.items(page)]

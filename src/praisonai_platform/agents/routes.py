@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Response
 
 from praisonai_platform.agents import service as agents
 from praisonai_platform.agents.schemas import (
@@ -13,13 +13,13 @@ from praisonai_platform.agents.schemas import (
     AgentStatusInput,
     AgentUpdate,
 )
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ListPaging
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["agents"])
 
 
 @router.post("/agents/", status_code=201, response_model=AgentResponse)
-@router.post("/agents", status_code=201, response_model=AgentResponse, include_in_schema=False)
 async def create_agent(
     workspace_id: str, body: AgentCreate, actor: CurrentActor, session: DbSession
 ) -> AgentResponse:
@@ -29,25 +29,21 @@ async def create_agent(
 
 
 @router.get("/agents/", response_model=list[AgentResponse])
-@router.get("/agents", response_model=list[AgentResponse], include_in_schema=False)
 async def list_agents(
     workspace_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
-    request: Request,
-    response: Response,
+    listing: ListPaging,
     status: Annotated[
         AgentStatusInput | None, Query(description="Only agents in this status.")
     ] = None,
 ) -> list[AgentResponse]:
     """The workspace's agents, oldest first."""
-    page = await agents.list_for(session, actor, workspace_id, paging, status=status)
-    return [AgentResponse.model_validate(a) for a in page_items(page, request, response)]
+    page = await agents.list_for(session, actor, workspace_id, listing.page, status=status)
+    return [AgentResponse.model_validate(a) for a in listing.items(page)]
 
 
 @router.get("/agents/{agent_id}", response_model=AgentResponse)
-@router.get("/agents/{agent_id}/", response_model=AgentResponse, include_in_schema=False)
 async def get_agent(
     workspace_id: str, agent_id: str, actor: CurrentActor, session: DbSession
 ) -> AgentResponse:
@@ -55,7 +51,6 @@ async def get_agent(
 
 
 @router.patch("/agents/{agent_id}", response_model=AgentResponse)
-@router.patch("/agents/{agent_id}/", response_model=AgentResponse, include_in_schema=False)
 async def update_agent(
     workspace_id: str, agent_id: str, body: AgentUpdate, actor: CurrentActor, session: DbSession
 ) -> AgentResponse:
@@ -66,7 +61,6 @@ async def update_agent(
 
 
 @router.delete("/agents/{agent_id}", status_code=204)
-@router.delete("/agents/{agent_id}/", status_code=204, include_in_schema=False)
 async def delete_agent(
     workspace_id: str, agent_id: str, actor: CurrentActor, session: DbSession
 ) -> Response:

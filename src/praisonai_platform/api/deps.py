@@ -1,12 +1,11 @@
-"""Request-scoped dependencies: the database session, the caller, paging."""
+"""Request-scoped dependencies: the database session, the server settings and the caller."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Annotated
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +14,6 @@ from praisonai_platform.accounts import tokens
 from praisonai_platform.accounts.api_keys import service as api_keys
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.errors import Unauthenticated
-from praisonai_platform.core.paging import MAX_LIMIT, Page, PageRequest
 from praisonai_platform.core.server_settings import ServerSettings, load_server_settings
 from praisonai_platform.db import session_scope
 
@@ -65,31 +63,3 @@ async def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
-
-
-def page_request(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 50,
-    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")] = 0,
-    cursor: Annotated[
-        str | None,
-        Query(max_length=2048, description="Opaque cursor from a previous page's Link header."),
-    ] = None,
-) -> PageRequest:
-    return PageRequest(limit=limit, offset=offset, cursor=cursor)
-
-
-Paging = Annotated[PageRequest, Depends(page_request)]
-
-
-def page_items(page: Page[Any], request: Request, response: Response) -> list[Any]:
-    """Set X-Total-Count and the Link to the next page; return the page's items."""
-    response.headers["X-Total-Count"] = str(page.total)
-    if page.next_cursor is not None:
-        kept = [
-            (key, value)
-            for key, value in request.query_params.multi_items()
-            if key not in ("cursor", "offset")
-        ]
-        query = urlencode([*kept, ("cursor", page.next_cursor)])
-        response.headers["Link"] = f'<{request.url.replace(query=query)}>; rel="next"'
-    return page.items

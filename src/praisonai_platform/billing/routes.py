@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Response
 
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.billing import admin as credit_admin
 from praisonai_platform.billing import service as credits
 from praisonai_platform.billing.admin import AdminOperation
@@ -28,7 +29,6 @@ _INSUFFICIENT = {402: {"model": ErrorResponse, "description": "The balance does 
 
 
 @router.get("/credits", response_model=BalanceResponse)
-@router.get("/credits/", response_model=BalanceResponse, include_in_schema=False)
 async def get_balance(actor: CurrentActor, session: DbSession, billing: Billing) -> BalanceResponse:
     """Your balance, in micro-credits and in credits."""
     held = await credits.balance(session, actor.user_id)
@@ -42,13 +42,12 @@ async def get_balance(actor: CurrentActor, session: DbSession, billing: Billing)
 
 
 @router.get("/credits/ledger", response_model=list[LedgerEntryResponse])
-@router.get("/credits/ledger/", response_model=list[LedgerEntryResponse], include_in_schema=False)
 async def get_ledger(
-    actor: CurrentActor, session: DbSession, paging: Paging, request: Request, response: Response
+    actor: CurrentActor, session: DbSession, listing: ListPaging
 ) -> list[LedgerEntryResponse]:
     """Every change of your balance, newest first."""
-    page = await credits.ledger(session, actor.user_id, paging)
-    return [LedgerEntryResponse.model_validate(e) for e in page_items(page, request, response)]
+    page = await credits.ledger(session, actor.user_id, listing.page)
+    return [LedgerEntryResponse.model_validate(e) for e in listing.items(page)]
 
 
 async def _apply(

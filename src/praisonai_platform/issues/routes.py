@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import Query, Response
 
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ExpectedVersions, ListPaging
 from praisonai_platform.db.models import Issue
 from praisonai_platform.issues import service as issues
 from praisonai_platform.issues.queries import IssueFilters
@@ -23,11 +24,6 @@ from praisonai_platform.issues.schemas import (
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["issues"])
 
-IfMatch = Annotated[
-    str | None,
-    Header(max_length=1024, description='The ETag you read, e.g. "3"; `*` matches any.'),
-]
-
 
 def _with_etag(response: Response, issue: Issue) -> IssueResponse:
     response.headers["ETag"] = f'"{issue.version}"'
@@ -35,7 +31,6 @@ def _with_etag(response: Response, issue: Issue) -> IssueResponse:
 
 
 @router.post("/issues/", status_code=201, response_model=IssueResponse)
-@router.post("/issues", status_code=201, response_model=IssueResponse, include_in_schema=False)
 async def create_issue(
     workspace_id: str,
     body: IssueCreate,
@@ -49,15 +44,12 @@ async def create_issue(
 
 
 @router.get("/issues/", response_model=list[IssueResponse])
-@router.get("/issues", response_model=list[IssueResponse], include_in_schema=False)
 async def list_issues(
     workspace_id: str,
     query: Annotated[IssueListQuery, Query()],
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
-    request: Request,
-    response: Response,
+    listing: ListPaging,
 ) -> list[IssueResponse]:
     """Issues of the workspace, filtered.
 
@@ -66,9 +58,9 @@ async def list_issues(
     """
     filters = IssueFilters(**query.model_dump(exclude={"sort"}))
     page = await issues.list_issues(
-        session, actor, workspace_id, filters, paging, sort=query.sort.value
+        session, actor, workspace_id, filters, listing.page, sort=query.sort.value
     )
-    return [IssueResponse.of(issue) for issue in page_items(page, request, response)]
+    return [IssueResponse.of(issue) for issue in listing.items(page)]
 
 
 @router.get("/issues/{issue_id}", response_model=IssueResponse)
@@ -86,11 +78,11 @@ async def update_issue(
     actor: CurrentActor,
     session: DbSession,
     response: Response,
-    if_match: IfMatch = None,
+    expected_versions: ExpectedVersions,
 ) -> IssueResponse:
     """Change the fields sent. With If-Match, a stale ETag is refused with 412."""
     issue = await issues.update(
-        session, actor, workspace_id, issue_id, body.changes(), if_match=if_match
+        session, actor, workspace_id, issue_id, body.changes(), expected_versions=expected_versions
     )
     return _with_etag(response, issue)
 
@@ -111,10 +103,8 @@ async def list_children(
     issue_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
-    request: Request,
-    response: Response,
+    listing: ListPaging,
 ) -> list[IssueResponse]:
     """The direct sub-issues of an issue, by number."""
-    page = await issues.children(session, actor, workspace_id, issue_id, paging)
-    return [IssueResponse.of(issue) for issue in page_items(page, request, response)]
+    page = await issues.children(session, actor, workspace_id, issue_id, listing.page)
+    return [IssueResponse.of(issue) for issue in listing.items(page)]

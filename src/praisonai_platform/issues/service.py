@@ -7,6 +7,7 @@ right table.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import select
@@ -121,12 +122,13 @@ async def update(
     ref: str,
     changes: dict[str, Any],
     *,
-    if_match: str | None = None,
+    expected_versions: Collection[int] | None = None,
 ) -> Issue:
-    """Apply the fields in `changes` (API names); `if_match` is the request's If-Match header."""
+    """Apply the fields in `changes` (API names); with `expected_versions`, the issue's
+    version must be one of them (an empty collection matches nothing)."""
     access = await workspace_access(session, actor, workspace_id, Action.ISSUE_UPDATE)
     issue = await resolve_issue(session, access, ref, lock=True)
-    _require_version(issue, if_match)
+    _require_version(issue, expected_versions)
     values = {name: changes[name] for name in _PLAIN_FIELDS if name in changes}
     if changes.get("project_id") is not None:
         await ensure_project(session, workspace_id, changes["project_id"], "project_id")
@@ -198,16 +200,11 @@ def _is_own(issue: Issue, actor: Actor) -> bool:
     return issue.created_by_id == actor.user_id
 
 
-def _require_version(issue: Issue, if_match: str | None) -> None:
-    """`*`, or any listed entity tag equal to the current version (weak or strong) matches."""
-    if if_match is None:
+def _require_version(issue: Issue, expected_versions: Collection[int] | None) -> None:
+    if expected_versions is None or issue.version in expected_versions:
         return
-    current = f'"{issue.version}"'
-    for tag in (part.strip() for part in if_match.split(",")):
-        if tag == "*" or tag.removeprefix("W/") == current:
-            return
     raise PreconditionFailed(
-        f"the issue has changed since you read it: its ETag is now {current}",
+        f'the issue has changed since you read it: its ETag is now "{issue.version}"',
         code="precondition_failed",
     )
 

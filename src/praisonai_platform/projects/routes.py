@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Response
 
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.projects import service as projects
 from praisonai_platform.projects.schemas import (
     ProjectCreate,
@@ -17,7 +18,6 @@ router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["projects"])
 
 
 @router.post("/projects/", status_code=201, response_model=ProjectResponse)
-@router.post("/projects", status_code=201, response_model=ProjectResponse, include_in_schema=False)
 async def create_project(
     workspace_id: str, body: ProjectCreate, actor: CurrentActor, session: DbSession
 ) -> ProjectResponse:
@@ -38,22 +38,18 @@ async def create_project(
 
 
 @router.get("/projects/", response_model=list[ProjectResponse])
-@router.get("/projects", response_model=list[ProjectResponse], include_in_schema=False)
 async def list_projects(
     workspace_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
-    request: Request,
-    response: Response,
+    listing: ListPaging,
 ) -> list[ProjectResponse]:
     """The workspace's projects, oldest first."""
-    page = await projects.list_for(session, actor, workspace_id, paging)
-    return [ProjectResponse.model_validate(p) for p in page_items(page, request, response)]
+    page = await projects.list_for(session, actor, workspace_id, listing.page)
+    return [ProjectResponse.model_validate(p) for p in listing.items(page)]
 
 
 @router.get("/projects/{project_id}", response_model=ProjectResponse)
-@router.get("/projects/{project_id}/", response_model=ProjectResponse, include_in_schema=False)
 async def get_project(
     workspace_id: str, project_id: str, actor: CurrentActor, session: DbSession
 ) -> ProjectResponse:
@@ -62,7 +58,6 @@ async def get_project(
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectResponse)
-@router.patch("/projects/{project_id}/", response_model=ProjectResponse, include_in_schema=False)
 async def update_project(
     workspace_id: str,
     project_id: str,
@@ -79,7 +74,6 @@ async def update_project(
 
 
 @router.delete("/projects/{project_id}", status_code=204)
-@router.delete("/projects/{project_id}/", status_code=204, include_in_schema=False)
 async def delete_project(
     workspace_id: str, project_id: str, actor: CurrentActor, session: DbSession
 ) -> Response:
@@ -89,9 +83,6 @@ async def delete_project(
 
 
 @router.get("/projects/{project_id}/stats", response_model=ProjectStatsResponse)
-@router.get(
-    "/projects/{project_id}/stats/", response_model=ProjectStatsResponse, include_in_schema=False
-)
 async def project_stats(
     workspace_id: str, project_id: str, actor: CurrentActor, session: DbSession
 ) -> ProjectStatsResponse:

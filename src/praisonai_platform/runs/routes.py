@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from pydantic import StringConstraints
 
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.core import idempotency as nonces
 from praisonai_platform.runs import service as runs
 from praisonai_platform.runs.deps import IdempotencyKey, RunConfig, respond_once
@@ -44,7 +45,6 @@ def _created(run: object) -> nonces.Outcome:
 
 
 @router.post("/runs", status_code=201, response_model=RunResponse)
-@router.post("/runs/", status_code=201, response_model=RunResponse, include_in_schema=False)
 async def create_run(
     workspace_id: str,
     body: RunCreate,
@@ -63,9 +63,6 @@ async def create_run(
 
 
 @router.post("/issues/{issue_id}/runs", status_code=201, response_model=RunResponse)
-@router.post(
-    "/issues/{issue_id}/runs/", status_code=201, response_model=RunResponse, include_in_schema=False
-)
 async def delegate_issue(
     workspace_id: str,
     issue_id: str,
@@ -86,40 +83,35 @@ async def delegate_issue(
 
 
 @router.get("/runs", response_model=list[RunResponse])
-@router.get("/runs/", response_model=list[RunResponse], include_in_schema=False)
 async def list_runs(
     workspace_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
+    listing: ListPaging,
     filters: Filters,
-    request: Request,
-    response: Response,
 ) -> list[RunResponse]:
     """The workspace's runs, newest first."""
-    page = await runs.list_runs(session, actor, workspace_id, paging, filters)
-    return [RunResponse.model_validate(run) for run in page_items(page, request, response)]
+    page = await runs.list_runs(session, actor, workspace_id, listing.page, filters)
+    return [RunResponse.model_validate(run) for run in listing.items(page)]
 
 
 @router.get("/issues/{issue_id}/runs", response_model=list[RunResponse])
-@router.get("/issues/{issue_id}/runs/", response_model=list[RunResponse], include_in_schema=False)
 async def list_issue_runs(
     workspace_id: str,
     issue_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
+    listing: ListPaging,
     filters: Filters,
-    request: Request,
-    response: Response,
 ) -> list[RunResponse]:
     """The issue's runs, newest first."""
-    page = await runs.list_runs(session, actor, workspace_id, paging, filters, issue_ref=issue_id)
-    return [RunResponse.model_validate(run) for run in page_items(page, request, response)]
+    page = await runs.list_runs(
+        session, actor, workspace_id, listing.page, filters, issue_ref=issue_id
+    )
+    return [RunResponse.model_validate(run) for run in listing.items(page)]
 
 
 @router.get("/runs/{run_id}", response_model=RunResponse)
-@router.get("/runs/{run_id}/", response_model=RunResponse, include_in_schema=False)
 async def get_run(
     workspace_id: str, run_id: str, actor: CurrentActor, session: DbSession
 ) -> RunResponse:
@@ -127,7 +119,6 @@ async def get_run(
 
 
 @router.post("/runs/{run_id}/stop", response_model=RunResponse)
-@router.post("/runs/{run_id}/stop/", response_model=RunResponse, include_in_schema=False)
 async def stop_run(
     workspace_id: str, run_id: str, actor: CurrentActor, session: DbSession
 ) -> RunResponse:

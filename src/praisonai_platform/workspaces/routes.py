@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Response
 
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.workspaces import service as workspaces
 from praisonai_platform.workspaces.schemas import (
     WorkspaceCreate,
@@ -16,7 +17,6 @@ router = APIRouter(prefix="/workspaces", tags=["workspaces"])
 
 
 @router.post("/", status_code=201, response_model=WorkspaceResponse)
-@router.post("", status_code=201, response_model=WorkspaceResponse, include_in_schema=False)
 async def create_workspace(
     body: WorkspaceCreate, actor: CurrentActor, session: DbSession
 ) -> WorkspaceResponse:
@@ -26,17 +26,15 @@ async def create_workspace(
 
 
 @router.get("/", response_model=list[WorkspaceResponse])
-@router.get("", response_model=list[WorkspaceResponse], include_in_schema=False)
 async def list_workspaces(
-    actor: CurrentActor, session: DbSession, paging: Paging, request: Request, response: Response
+    actor: CurrentActor, session: DbSession, listing: ListPaging
 ) -> list[WorkspaceResponse]:
     """The workspaces you are a member of, oldest first."""
-    page = await workspaces.list_for(session, actor, paging)
-    return [WorkspaceResponse.model_validate(w) for w in page_items(page, request, response)]
+    page = await workspaces.list_for(session, actor, listing.page)
+    return [WorkspaceResponse.model_validate(w) for w in listing.items(page)]
 
 
 @router.get("/{workspace_id}", response_model=WorkspaceResponse)
-@router.get("/{workspace_id}/", response_model=WorkspaceResponse, include_in_schema=False)
 async def get_workspace(
     workspace_id: str, actor: CurrentActor, session: DbSession
 ) -> WorkspaceResponse:
@@ -44,7 +42,6 @@ async def get_workspace(
 
 
 @router.patch("/{workspace_id}", response_model=WorkspaceResponse)
-@router.patch("/{workspace_id}/", response_model=WorkspaceResponse, include_in_schema=False)
 async def update_workspace(
     workspace_id: str, body: WorkspaceUpdate, actor: CurrentActor, session: DbSession
 ) -> WorkspaceResponse:
@@ -55,7 +52,6 @@ async def update_workspace(
 
 
 @router.delete("/{workspace_id}", status_code=204)
-@router.delete("/{workspace_id}/", status_code=204, include_in_schema=False)
 async def delete_workspace(workspace_id: str, actor: CurrentActor, session: DbSession) -> Response:
     """Delete the workspace and everything in it (owners)."""
     await workspaces.delete(session, actor, workspace_id)

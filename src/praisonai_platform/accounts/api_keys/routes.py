@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Response
 
 from praisonai_platform.accounts.api_keys import service as api_keys
 from praisonai_platform.accounts.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyResponse
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.db.models import UserApiKey
 
 router = APIRouter(prefix="/api-keys", tags=["api keys"])
@@ -29,7 +30,6 @@ def _response(key: UserApiKey) -> ApiKeyResponse:
 
 
 @router.post("", status_code=201, response_model=ApiKeyCreated)
-@router.post("/", status_code=201, response_model=ApiKeyCreated, include_in_schema=False)
 async def create_api_key(
     body: ApiKeyCreate, actor: CurrentActor, session: DbSession
 ) -> ApiKeyCreated:
@@ -39,13 +39,12 @@ async def create_api_key(
 
 
 @router.get("", response_model=list[ApiKeyResponse])
-@router.get("/", response_model=list[ApiKeyResponse], include_in_schema=False)
 async def list_api_keys(
-    actor: CurrentActor, session: DbSession, paging: Paging, request: Request, response: Response
+    actor: CurrentActor, session: DbSession, listing: ListPaging
 ) -> list[ApiKeyResponse]:
     """Your keys, newest first: prefix, label, scopes, dates and status; never the secret."""
-    page = await api_keys.list_for(session, actor, paging)
-    return [_response(key) for key in page_items(page, request, response)]
+    page = await api_keys.list_for(session, actor, listing.page)
+    return [_response(key) for key in listing.items(page)]
 
 
 @router.delete("/{key_id}", status_code=204)

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from praisonai_platform import __version__
@@ -30,7 +30,8 @@ from praisonai_platform.accounts.oauth.schemas import (
 )
 from praisonai_platform.accounts.oauth.settings import OAuthConfig, OAuthProvider, load_oauth_config
 from praisonai_platform.accounts.schemas import UserResponse
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, ServerConfig, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession, ServerConfig
+from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.core.errors import NotFound
 from praisonai_platform.db import session_scope
 
@@ -168,11 +169,11 @@ async def callback(
 
 @router.get("/identities", response_model=list[IdentityResponse])
 async def list_identities(
-    actor: CurrentActor, session: DbSession, paging: Paging, request: Request, response: Response
+    actor: CurrentActor, session: DbSession, listing: ListPaging
 ) -> list[IdentityResponse]:
     """The provider identities you can sign in with, oldest first."""
-    page = await oauth.list_identities(session, actor, paging)
-    return [IdentityResponse.model_validate(item) for item in page_items(page, request, response)]
+    page = await oauth.list_identities(session, actor, listing.page)
+    return [IdentityResponse.model_validate(item) for item in listing.items(page)]
 
 
 @router.delete("/identities/{identity_id}", status_code=204)

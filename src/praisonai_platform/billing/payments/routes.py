@@ -10,10 +10,11 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from praisonai_platform.api.deps import DbSession
+from praisonai_platform.api.routing import APIRouter
 from praisonai_platform.billing.payments import stripe as stripe_payments
 from praisonai_platform.billing.payments import telegram as telegram_payments
 from praisonai_platform.billing.payments.schemas import TelegramMethodReply, WebhookResponse
@@ -52,7 +53,6 @@ def _answer(result: WebhookResult) -> WebhookResponse:
 @router.post(
     "/stripe", response_model=WebhookResponse, responses=_REFUSED, openapi_extra=_JSON_BODY
 )
-@router.post("/stripe/", response_model=WebhookResponse, include_in_schema=False)
 async def stripe_webhook(
     request: Request,
     session: DbSession,
@@ -73,9 +73,6 @@ async def stripe_webhook(
     response_model=WebhookResponse | TelegramMethodReply,
     responses=_REFUSED,
     openapi_extra=_JSON_BODY,
-)
-@router.post(
-    "/telegram/", response_model=WebhookResponse | TelegramMethodReply, include_in_schema=False
 )
 async def telegram_webhook(
     request: Request,

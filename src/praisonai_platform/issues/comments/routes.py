@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Response
 
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.issues.comments import service as comments
 from praisonai_platform.issues.comments.schemas import CommentCreate, CommentResponse, CommentUpdate
 
@@ -14,9 +15,6 @@ _COMMENTS = "/issues/{issue_id}/comments"
 
 
 @router.post(_COMMENTS, status_code=201, response_model=CommentResponse)
-@router.post(
-    _COMMENTS + "/", status_code=201, response_model=CommentResponse, include_in_schema=False
-)
 async def create_comment(
     workspace_id: str, issue_id: str, body: CommentCreate, actor: CurrentActor, session: DbSession
 ) -> CommentResponse:
@@ -28,19 +26,16 @@ async def create_comment(
 
 
 @router.get(_COMMENTS, response_model=list[CommentResponse])
-@router.get(_COMMENTS + "/", response_model=list[CommentResponse], include_in_schema=False)
 async def list_comments(
     workspace_id: str,
     issue_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
-    request: Request,
-    response: Response,
+    listing: ListPaging,
 ) -> list[CommentResponse]:
     """The issue's comments, oldest first."""
-    page = await comments.list_comments(session, actor, workspace_id, issue_id, paging)
-    return [CommentResponse.of(comment) for comment in page_items(page, request, response)]
+    page = await comments.list_comments(session, actor, workspace_id, issue_id, listing.page)
+    return [CommentResponse.of(comment) for comment in listing.items(page)]
 
 
 @router.patch(_COMMENTS + "/{comment_id}", response_model=CommentResponse)

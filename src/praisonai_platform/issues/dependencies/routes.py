@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Response
 
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.issues.dependencies import service as dependencies
 from praisonai_platform.issues.dependencies.schemas import DependencyCreate, DependencyResponse
 from praisonai_platform.issues.dependencies.service import Direction
@@ -17,7 +18,6 @@ _BASE = "/issues/{issue_id}/dependencies"
 
 
 @router.post(f"{_BASE}/", status_code=201, response_model=DependencyResponse)
-@router.post(_BASE, status_code=201, response_model=DependencyResponse, include_in_schema=False)
 async def create_dependency(
     workspace_id: str,
     issue_id: str,
@@ -42,15 +42,12 @@ async def create_dependency(
 
 
 @router.get(f"{_BASE}/", response_model=list[DependencyResponse])
-@router.get(_BASE, response_model=list[DependencyResponse], include_in_schema=False)
 async def list_dependencies(
     workspace_id: str,
     issue_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
-    request: Request,
-    response: Response,
+    listing: ListPaging,
     direction: Annotated[
         Direction,
         Query(description="`outgoing`: the issue's own; `incoming`: naming it; `both`."),
@@ -58,13 +55,12 @@ async def list_dependencies(
 ) -> list[DependencyResponse]:
     """The issue's dependencies, oldest first."""
     page = await dependencies.list_for(
-        session, actor, workspace_id, issue_id, paging, direction=direction
+        session, actor, workspace_id, issue_id, listing.page, direction=direction
     )
-    return [DependencyResponse.model_validate(d) for d in page_items(page, request, response)]
+    return [DependencyResponse.model_validate(d) for d in listing.items(page)]
 
 
 @router.delete(f"{_BASE}/{{dep_id}}", status_code=204)
-@router.delete(f"{_BASE}/{{dep_id}}/", status_code=204, include_in_schema=False)
 async def delete_dependency(
     workspace_id: str, issue_id: str, dep_id: str, actor: CurrentActor, session: DbSession
 ) -> Response:

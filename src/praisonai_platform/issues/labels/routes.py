@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Response
 
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.issues.labels import service as labels
 from praisonai_platform.issues.labels.schemas import LabelCreate, LabelResponse, LabelUpdate
 
@@ -12,7 +13,6 @@ router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["labels"])
 
 
 @router.post("/labels", status_code=201, response_model=LabelResponse)
-@router.post("/labels/", status_code=201, response_model=LabelResponse, include_in_schema=False)
 async def create_label(
     workspace_id: str, body: LabelCreate, actor: CurrentActor, session: DbSession
 ) -> LabelResponse:
@@ -22,22 +22,18 @@ async def create_label(
 
 
 @router.get("/labels", response_model=list[LabelResponse])
-@router.get("/labels/", response_model=list[LabelResponse], include_in_schema=False)
 async def list_labels(
     workspace_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
-    request: Request,
-    response: Response,
+    listing: ListPaging,
 ) -> list[LabelResponse]:
     """The workspace's labels by name."""
-    page = await labels.list_for(session, actor, workspace_id, paging)
-    return [LabelResponse.model_validate(label) for label in page_items(page, request, response)]
+    page = await labels.list_for(session, actor, workspace_id, listing.page)
+    return [LabelResponse.model_validate(label) for label in listing.items(page)]
 
 
 @router.patch("/labels/{label_id}", response_model=LabelResponse)
-@router.patch("/labels/{label_id}/", response_model=LabelResponse, include_in_schema=False)
 async def update_label(
     workspace_id: str, label_id: str, body: LabelUpdate, actor: CurrentActor, session: DbSession
 ) -> LabelResponse:
@@ -48,7 +44,6 @@ async def update_label(
 
 
 @router.delete("/labels/{label_id}", status_code=204)
-@router.delete("/labels/{label_id}/", status_code=204, include_in_schema=False)
 async def delete_label(
     workspace_id: str, label_id: str, actor: CurrentActor, session: DbSession
 ) -> Response:
@@ -58,7 +53,6 @@ async def delete_label(
 
 
 @router.post("/issues/{issue_id}/labels/{label_id}", status_code=204)
-@router.post("/issues/{issue_id}/labels/{label_id}/", status_code=204, include_in_schema=False)
 async def attach_label(
     workspace_id: str, issue_id: str, label_id: str, actor: CurrentActor, session: DbSession
 ) -> Response:
@@ -68,7 +62,6 @@ async def attach_label(
 
 
 @router.delete("/issues/{issue_id}/labels/{label_id}", status_code=204)
-@router.delete("/issues/{issue_id}/labels/{label_id}/", status_code=204, include_in_schema=False)
 async def detach_label(
     workspace_id: str, issue_id: str, label_id: str, actor: CurrentActor, session: DbSession
 ) -> Response:
@@ -78,18 +71,13 @@ async def detach_label(
 
 
 @router.get("/issues/{issue_id}/labels", response_model=list[LabelResponse])
-@router.get(
-    "/issues/{issue_id}/labels/", response_model=list[LabelResponse], include_in_schema=False
-)
 async def list_issue_labels(
     workspace_id: str,
     issue_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
-    request: Request,
-    response: Response,
+    listing: ListPaging,
 ) -> list[LabelResponse]:
     """The labels attached to an issue, by name."""
-    page = await labels.list_for_issue(session, actor, workspace_id, issue_id, paging)
-    return [LabelResponse.model_validate(label) for label in page_items(page, request, response)]
+    page = await labels.list_for_issue(session, actor, workspace_id, issue_id, listing.page)
+    return [LabelResponse.model_validate(label) for label in listing.items(page)]

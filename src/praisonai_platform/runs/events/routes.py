@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query
 
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.runs.events import service as events
 from praisonai_platform.runs.events.schemas import EventResponse, EventTypeInput, Moment
 from praisonai_platform.runs.events.service import EventFilter
@@ -34,60 +35,43 @@ Filters = Annotated[EventFilter, Depends(event_filter)]
 
 
 @router.get("/workspaces/{workspace_id}/runs/{run_id}/events", response_model=list[EventResponse])
-@router.get(
-    "/workspaces/{workspace_id}/runs/{run_id}/events/",
-    response_model=list[EventResponse],
-    include_in_schema=False,
-)
 async def list_run_events(
     workspace_id: str,
     run_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
+    listing: ListPaging,
     filters: Filters,
-    request: Request,
-    response: Response,
 ) -> list[EventResponse]:
     """What happened to the run, newest first."""
-    page = await events.list_for_run(session, actor, workspace_id, run_id, paging, filters)
-    return [EventResponse.model_validate(e) for e in page_items(page, request, response)]
+    page = await events.list_for_run(session, actor, workspace_id, run_id, listing.page, filters)
+    return [EventResponse.model_validate(e) for e in listing.items(page)]
 
 
 @router.get("/workspaces/{workspace_id}/events", response_model=list[EventResponse])
-@router.get(
-    "/workspaces/{workspace_id}/events/",
-    response_model=list[EventResponse],
-    include_in_schema=False,
-)
 async def list_workspace_events(
     workspace_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
+    listing: ListPaging,
     filters: Filters,
-    request: Request,
-    response: Response,
     run_id: Annotated[
         str | None, Query(min_length=1, max_length=64, description="Only this run's events.")
     ] = None,
 ) -> list[EventResponse]:
     """Events of the workspace's runs, newest first."""
     filters = replace(filters, run_id=run_id)
-    page = await events.list_for_workspace(session, actor, workspace_id, paging, filters)
-    return [EventResponse.model_validate(e) for e in page_items(page, request, response)]
+    page = await events.list_for_workspace(session, actor, workspace_id, listing.page, filters)
+    return [EventResponse.model_validate(e) for e in listing.items(page)]
 
 
 @router.get("/events", response_model=list[EventResponse])
-@router.get("/events/", response_model=list[EventResponse], include_in_schema=False)
 async def list_all_events(
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
+    listing: ListPaging,
     filters: Filters,
-    request: Request,
-    response: Response,
 ) -> list[EventResponse]:
     """Every event, workers' and the system's included, newest first (administrators)."""
-    page = await events.list_all(session, actor, paging, filters)
-    return [EventResponse.model_validate(e) for e in page_items(page, request, response)]
+    page = await events.list_all(session, actor, listing.page, filters)
+    return [EventResponse.model_validate(e) for e in listing.items(page)]

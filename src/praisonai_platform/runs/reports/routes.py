@@ -6,9 +6,10 @@ Every report names the worker (`worker_id`); only the worker holding the run may
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter
 from praisonai_platform.billing import metering as run_usage
 from praisonai_platform.runs import queue as run_queue
 from praisonai_platform.runs import service as runs
@@ -30,7 +31,6 @@ router = APIRouter(prefix="/runs/{run_id}", tags=["workers"])
 
 
 @router.get("", response_model=RunResponse)
-@router.get("/", response_model=RunResponse, include_in_schema=False)
 async def get_run(run_id: str, actor: CurrentActor, session: DbSession) -> RunResponse:
     """A run by id (members of its workspace)."""
     return RunResponse.model_validate(await runs.get_by_id(session, actor, run_id))

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import Query, Request, Response
 
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.core import idempotency as nonces
 from praisonai_platform.runs import leases as run_leases
 from praisonai_platform.runs import queue as run_queue
@@ -33,9 +34,6 @@ router = APIRouter(tags=["workers"])
 
 
 @router.post("/workers/register", status_code=201, response_model=WorkerResponse)
-@router.post(
-    "/workers/register/", status_code=201, response_model=WorkerResponse, include_in_schema=False
-)
 async def register_worker(
     body: WorkerRegister, actor: CurrentActor, session: DbSession
 ) -> WorkerResponse:
@@ -47,24 +45,20 @@ async def register_worker(
 
 
 @router.get("/workers", response_model=list[WorkerResponse])
-@router.get("/workers/", response_model=list[WorkerResponse], include_in_schema=False)
 async def list_workers(
     actor: CurrentActor,
     session: DbSession,
     settings: RunConfig,
-    paging: Paging,
-    request: Request,
-    response: Response,
+    listing: ListPaging,
     status: Annotated[WorkerStatus | None, Query(description="Only workers in this state.")] = None,
 ) -> list[WorkerResponse]:
     """Your workers (administrators: every worker), newest first, with their status: `online`
     (heartbeating), `stale` (silent for PLATFORM_RUN_WORKER_STALE_SECONDS) or `offline`."""
-    page = await workers.list_workers(session, actor, settings, paging, status=status)
-    return [WorkerResponse.of(v.worker, v.status) for v in page_items(page, request, response)]
+    page = await workers.list_workers(session, actor, settings, listing.page, status=status)
+    return [WorkerResponse.of(v.worker, v.status) for v in listing.items(page)]
 
 
 @router.get("/workers/{worker_id}", response_model=WorkerResponse)
-@router.get("/workers/{worker_id}/", response_model=WorkerResponse, include_in_schema=False)
 async def get_worker(
     worker_id: str, actor: CurrentActor, session: DbSession, settings: RunConfig
 ) -> WorkerResponse:

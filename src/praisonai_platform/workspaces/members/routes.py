@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Response
 
-from praisonai_platform.api.deps import CurrentActor, DbSession, Paging, page_items
+from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.workspaces.members import service as members
 from praisonai_platform.workspaces.members.schemas import MemberAdd, MemberResponse, MemberUpdate
 
@@ -12,7 +13,6 @@ router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["members"])
 
 
 @router.post("/members", status_code=201, response_model=MemberResponse)
-@router.post("/members/", status_code=201, response_model=MemberResponse, include_in_schema=False)
 async def add_member(
     workspace_id: str, body: MemberAdd, actor: CurrentActor, session: DbSession
 ) -> MemberResponse:
@@ -24,22 +24,18 @@ async def add_member(
 
 
 @router.get("/members", response_model=list[MemberResponse])
-@router.get("/members/", response_model=list[MemberResponse], include_in_schema=False)
 async def list_members(
     workspace_id: str,
     actor: CurrentActor,
     session: DbSession,
-    paging: Paging,
-    request: Request,
-    response: Response,
+    listing: ListPaging,
 ) -> list[MemberResponse]:
     """The workspace's members with their names and emails, in the order they joined."""
-    page = await members.list_members(session, actor, workspace_id, paging)
-    return [MemberResponse.of(m) for m in page_items(page, request, response)]
+    page = await members.list_members(session, actor, workspace_id, listing.page)
+    return [MemberResponse.of(m) for m in listing.items(page)]
 
 
 @router.patch("/members/{user_id}", response_model=MemberResponse)
-@router.patch("/members/{user_id}/", response_model=MemberResponse, include_in_schema=False)
 async def update_member_role(
     workspace_id: str, user_id: str, body: MemberUpdate, actor: CurrentActor, session: DbSession
 ) -> MemberResponse:
@@ -49,7 +45,6 @@ async def update_member_role(
 
 
 @router.delete("/members/{user_id}", status_code=204)
-@router.delete("/members/{user_id}/", status_code=204, include_in_schema=False)
 async def remove_member(
     workspace_id: str, user_id: str, actor: CurrentActor, session: DbSession
 ) -> Response:

@@ -1,0 +1,106 @@
+"""The routing kit: one router class for every domain, and one way to answer a list.
+
+Every path answers with and without its trailing slash (0.1.9's clients use both), while the
+OpenAPI document shows the form the route was declared with. Lists return JSON arrays and put
+paging in headers: `X-Total-Count`, and `Link: <…>; rel="next"` with a keyset cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
+
+import fastapi
+from fastapi import Depends, Header, Query, Request, Response
+
+from praisonai_platform.core.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest
+
+T = TypeVar("T")
+
+
+class APIRouter(fastapi.APIRouter):
+    """A router that serves each path in both slash forms and documents the declared one.
+
+    Include these routers in a plain `fastapi.APIRouter` (as `api.router` does): including them in
+    another kit router would add the alternate forms a second time.
+    """
+
+    def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().add_api_route(path, endpoint, **kwargs)
+        if not kwargs.get("include_in_schema", True):
+            return
+        alternate = path[:-1] if path.endswith("/") else f"{path}/"
+        if alternate or self.prefix:  # "" is a path only under a prefix
+            super().add_api_route(alternate, endpoint, **{**kwargs, "include_in_schema": False})
+
+
+def _page_request(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=2048, description="Opaque cursor from a previous page's Link header."),
+    ] = None,
+) -> PageRequest:
+    return PageRequest(limit=limit, offset=offset, cursor=cursor)
+
+
+@dataclass(slots=True)
+class Listing:
+    """What a list route needs: the page the caller asked for, and where paging headers go."""
+
+    page: PageRequest
+    request: Request
+    response: Response
+
+    def items(self, page: Page[T]) -> list[T]:
+        """Set X-Total-Count and the Link to the next page; return the page's items."""
+        self.response.headers["X-Total-Count"] = str(page.total)
+        if page.next_cursor is not None:
+            kept = [
+                (key, value)
+                for key, value in self.request.query_params.multi_items()
+                if key not in ("cursor", "offset")
+            ]
+            query = urlencode([*kept, ("cursor", page.next_cursor)])
+            self.response.headers["Link"] = f'<{self.request.url.replace(query=query)}>; rel="next"'
+        return page.items
+
+
+def _listing(
+    page: Annotated[PageRequest, Depends(_page_request)], request: Request, response: Response
+) -> Listing:
+    return Listing(page=page, request=request, response=response)
+
+
+ListPaging = Annotated[Listing, Depends(_listing)]
+
+
+def _expected_versions(
+    if_match: Annotated[
+        str | None,
+        Header(max_length=1024, description='The ETag you read, e.g. "3"; `*` matches any.'),
+    ] = None,
+) -> frozenset[int] | None:
+    """If-Match as the versions a change may apply to: None for no header or `*`.
+
+    Our ETags are versions in quotes; a weak tag (W/"3") matches like a strong one, and a tag that
+    is not one of ours can match nothing.
+    """
+    if if_match is None:
+        return None
+    versions = set()
+    for tag in (part.strip() for part in if_match.split(",")):
+        if tag == "*":
+            return None
+        value = tag.removeprefix("W/")
+        if len(value) >= 2 and value[0] == value[-1] == '"' and value[1:-1].isascii():
+            digits = value[1:-1]
+            if digits.isdigit() and len(digits) <= 18 and str(int(digits)) == digits:
+                versions.add(int(digits))
+    return frozenset(versions)
+
+
+ExpectedVersions = Annotated[frozenset[int] | None, Depends(_expected_versions)]
