@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format lock clean browser
+.PHONY: install run test lint format lock clean browser docs docs-build
 
 install: $(INSTALLED)
 
@@ -24,16 +24,29 @@ run: install
 	DATABASE_URL="$(DATABASE_URL)" RUN_DB_MIGRATIONS=true \
 		$(BIN)/praisonai-platform serve --host $(HOST) --port $(PORT)
 
-test: install lint $(if $(filter true,$(CI)),browser)
-	$(BIN)/pytest $(PYTEST_ARGS)
+# Tests run in parallel worker processes (pytest-xdist), each with databases of its own.
+PYTEST_WORKERS ?= 4
+
+test: install lint docs-build $(if $(filter true,$(CI)),browser)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
+
+# The documentation site: `make docs` serves it on 127.0.0.1:8001, `make docs-build` builds it
+# strictly into ./site (any broken link or reference fails the build).
+docs: install
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
+
+docs-build: install
+	$(BIN)/mkdocs build --strict --quiet --site-dir site
 
 # Debian's Chromium and ChromeDriver for the admin UI's browser test; `make test` runs this under
 # CI=true. Installs only what is missing.
