@@ -1,4 +1,7 @@
-"""Seed 000's Quick Start, step 1, run as written against a server started as the README says.
+"""Seed 000's Quick Start, step 1, run as written against a server started as the docs say.
+
+The snippet is the one in docs/getting-started.md (marked to be skipped by tests/docs, since it
+is run here).
 
 Only the password is filled in (after registering that account), and the port is the test
 server's rather than 8000, which may be taken on a test machine.
@@ -20,6 +23,7 @@ from praisonai_platform.client import PlatformClient
 from tests.live.conftest import LiveServer, free_port, stop_server
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_e02f9cbc3844e374.txt"
+GETTING_STARTED = Path(__file__).resolve().parents[2] / "docs" / "getting-started.md"
 QUICK_START = """\
 from praisonai_platform.client import PlatformClient
 
@@ -41,6 +45,10 @@ def test_the_snippet_is_the_seeds() -> None:
     if not SEED.exists():
         pytest.skip(f"seed not found at {SEED}")
     assert QUICK_START in SEED.read_text(encoding="utf-8").replace("\r\n", "\n")
+
+
+def test_the_snippet_is_in_the_getting_started_page() -> None:
+    assert f"```python\n{QUICK_START}```\n" in GETTING_STARTED.read_text(encoding="utf-8")
 
 
 @pytest.fixture
