@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import AliasChoices, Field, ValidationError
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from praisonai_platform.core.errors import ConfigurationError
+from praisonai_platform.core.settings import load
 
 MEMORY_DATABASE_URL = "sqlite+aiosqlite:///:memory:"
 DEFAULT_SQLITE_PATH = "./data/platform.db"
@@ -33,36 +34,89 @@ class Settings(BaseSettings):
         env_prefix="APP_", case_sensitive=False, extra="ignore", populate_by_name=True
     )
 
-    database_url: str | None = None
-    plain_database_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("DATABASE_URL", "plain_database_url")
+    database_url: str | None = Field(
+        default=None,
+        description="The database URL; wins over everything else. sqlite+aiosqlite:///path or "
+        "postgresql+asyncpg://user:password@host:port/name (plain sqlite:// and postgres:// "
+        "get the async driver).",
     )
-    database_backend: str | None = None
-    database_postgres_host: str = "localhost"
-    database_postgres_port: int = Field(default=5432, ge=1, le=65535)
-    database_postgres_name: str = "platform"
-    database_postgres_user: str = "postgres"
-    database_postgres_password: str | None = None
-    database_sqlite_path: str = DEFAULT_SQLITE_PATH
-    database_echo: bool = False
+    plain_database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "plain_database_url"),
+        description="The database URL, as hosting platforms name it; used when "
+        "APP_DATABASE_URL is unset.",
+    )
+    database_backend: str | None = Field(
+        default=None,
+        description="Without a URL: postgres (from the APP_DATABASE_POSTGRES_* variables), "
+        "sqlite (APP_DATABASE_SQLITE_PATH) or custom (APP_DATABASE_URL must be set). Unset: "
+        "an in-memory SQLite database, lost when the process stops.",
+    )
+    database_postgres_host: str = Field(
+        default="localhost", description="PostgreSQL host, with APP_DATABASE_BACKEND=postgres."
+    )
+    database_postgres_port: int = Field(
+        default=5432, ge=1, le=65535, description="PostgreSQL port."
+    )
+    database_postgres_name: str = Field(default="platform", description="PostgreSQL database.")
+    database_postgres_user: str = Field(default="postgres", description="PostgreSQL user.")
+    database_postgres_password: str | None = Field(
+        default=None,
+        description="PostgreSQL password; required with APP_DATABASE_BACKEND=postgres.",
+    )
+    database_sqlite_path: str = Field(
+        default=DEFAULT_SQLITE_PATH,
+        description="SQLite database file, with APP_DATABASE_BACKEND=sqlite; its directory is "
+        "created.",
+    )
+    database_echo: bool = Field(default=False, description="Log every SQL statement.")
 
-    database_pool_size: int = Field(default=5, ge=1)
-    database_max_overflow: int = Field(default=10, ge=0)
-    database_pool_pre_ping: bool = True
-    database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    database_pool_size: int = Field(
+        default=5, ge=1, description="Connections kept open per process (PostgreSQL)."
+    )
+    database_max_overflow: int = Field(
+        default=10,
+        ge=0,
+        description="Connections opened beyond the pool under load (PostgreSQL).",
+    )
+    database_pool_pre_ping: bool = Field(
+        default=True, description="Test a pooled connection before using it."
+    )
+    database_connect_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="How long to wait for a new database connection."
+    )
 
     database_sqlite_journal_mode: Literal[
         "WAL", "DELETE", "TRUNCATE", "PERSIST", "MEMORY", "OFF"
-    ] = "WAL"
-    database_sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "NORMAL"
-    database_sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
-    database_sqlite_cache_size: int = -64000
-    database_sqlite_foreign_keys: bool = True
-    database_sqlite_mmap_size: int = Field(default=0, ge=0)
+    ] = Field(default="WAL", description="SQLite PRAGMA journal_mode.")
+    database_sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = Field(
+        default="NORMAL", description="SQLite PRAGMA synchronous."
+    )
+    database_sqlite_busy_timeout_ms: int = Field(
+        default=5000,
+        ge=0,
+        description="SQLite PRAGMA busy_timeout: how long a writer waits for a lock.",
+    )
+    database_sqlite_cache_size: int = Field(
+        default=-64000,
+        description="SQLite PRAGMA cache_size (negative: KiB, so the default is 64 MB).",
+    )
+    database_sqlite_foreign_keys: bool = Field(
+        default=True, description="SQLite PRAGMA foreign_keys."
+    )
+    database_sqlite_mmap_size: int = Field(
+        default=0, ge=0, description="SQLite PRAGMA mmap_size in bytes (0: off)."
+    )
 
-    alembic_database_url: str | None = None
+    alembic_database_url: str | None = Field(
+        default=None,
+        description="Synchronous URL for migrations. Unset: derived from the database URL "
+        "(sqlite://, postgresql+psycopg://).",
+    )
     run_db_migrations: bool = Field(
-        default=False, validation_alias=AliasChoices("RUN_DB_MIGRATIONS", "run_db_migrations")
+        default=False,
+        validation_alias=AliasChoices("RUN_DB_MIGRATIONS", "run_db_migrations"),
+        description="Migrate the database to the latest revision when the server starts.",
     )
 
     @cached_property
@@ -86,13 +140,7 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment; a bad value raises ConfigurationError naming it."""
-    try:
-        return Settings(**overrides)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{_env_name(str(error['loc'][0]))}: {error['msg']}" for error in exc.errors()
-        )
-        raise ConfigurationError(f"invalid configuration: {problems}") from None
+    return load(Settings, **overrides)
 
 
 def resolve_database_url(settings: Settings) -> str:
@@ -179,12 +227,3 @@ def _validated_url(raw: str, variable: str, *, sync: bool = False) -> str:
     if scheme.startswith("postgresql") and not url.database:
         raise ConfigurationError(f"{variable} must name a database")
     return value
-
-
-def _env_name(field: str) -> str:
-    aliases = {"plain_database_url": "DATABASE_URL", "run_db_migrations": "RUN_DB_MIGRATIONS"}
-    if field in aliases:
-        return aliases[field]
-    if field in ("DATABASE_URL", "RUN_DB_MIGRATIONS"):
-        return field
-    return f"APP_{field.upper()}"

@@ -13,7 +13,7 @@ from praisonai_platform.api.admin import ACCOUNT_VIEWS, RUN_VIEWS, WORK_VIEWS
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.base import Base
 from praisonai_platform.db.models import ActivityLog, Issue, User, UserApiKey
-from tests.api.conftest import PASSWORD, Person
+from tests.factories import PASSWORD, Person
 
 SAME_SITE = {"Origin": "http://testserver"}
 VIEWS = (*ACCOUNT_VIEWS, *WORK_VIEWS, *RUN_VIEWS)

@@ -2,44 +2,26 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from praisonai_platform.accounts import passwords, tokens
 from praisonai_platform.api.app import create_app
 from praisonai_platform.core.server_settings import ServerSettings
-from praisonai_platform.db import get_engine, reset_engine, session_scope
-from praisonai_platform.db.models import User
-
-TEST_SECRET = "test-secret-that-is-long-enough-for-production-use"
-PASSWORD = "correct horse battery staple"
-_serial = itertools.count(1)
-
-
-@dataclass
-class Person:
-    """A signed-in user of the API in tests."""
-
-    id: str
-    email: str
-    name: str
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-@lru_cache(maxsize=1)
-def _password_hash() -> str:
-    return passwords._hasher().hash(PASSWORD)
+from praisonai_platform.db import get_engine, reset_engine
+from tests.factories import (
+    TEST_SECRET,
+    AddMember,
+    MakeUser,
+    MakeWorkspace,
+    Person,
+    create_workspace,
+    new_member,
+    new_user,
+)
 
 
 @pytest.fixture
@@ -63,50 +45,26 @@ async def client(db_url: str, app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def make_user(client: httpx.AsyncClient, server_settings: ServerSettings):  # type: ignore[no-untyped-def]
+def make_user(client: httpx.AsyncClient, server_settings: ServerSettings) -> MakeUser:
     """Create a user straight in the database (no slow password hashing) and sign them in."""
 
     async def make(name: str | None = None, *, is_admin: bool = False) -> Person:
-        n = next(_serial)
-        name = name or f"user{n}"
-        email = f"{name}-{n}@example.com"
-        async with session_scope() as session:
-            user = User(
-                name=f"{name}-{n}", email=email, password_hash=_password_hash(), is_admin=is_admin
-            )
-            session.add(user)
-            await session.flush()
-            user_id = user.id
-        return Person(
-            id=user_id,
-            email=email,
-            name=f"{name}-{n}",
-            token=tokens.issue(server_settings, user_id),
-        )
+        return await new_user(server_settings, name, is_admin=is_admin)
 
     return make
 
 
 @pytest.fixture
-def make_workspace(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
+def make_workspace(client: httpx.AsyncClient) -> MakeWorkspace:
     """Create a workspace through the API, owned by `owner`."""
 
     async def make(owner: Person, **fields: Any) -> dict[str, Any]:
-        body = {"name": f"Workspace {next(_serial)}", **fields}
-        response = await client.post("/api/v1/workspaces/", json=body, headers=owner.headers)
-        assert response.status_code == 201, response.text
-        return response.json()
+        return await create_workspace(client, owner, **fields)
 
     return make
 
 
 @pytest.fixture
-def add_member(client: httpx.AsyncClient):  # type: ignore[no-untyped-def]
+def add_member(client: httpx.AsyncClient) -> AddMember:
     """Make `person` a member of the workspace with `role`, directly in the database."""
-    from praisonai_platform.db.models import Member
-
-    async def add(workspace_id: str, person: Person, role: str = "member") -> None:
-        async with session_scope() as session:
-            session.add(Member(workspace_id=workspace_id, user_id=person.id, role=role))
-
-    return add
+    return new_member

@@ -7,18 +7,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from praisonai_platform.db import session_scope
-from praisonai_platform.db.models import ActivityLog, ActorType, Issue
+from praisonai_platform.db.models import ActivityLog, ActorType
+from tests.factories import new_issue
 
 API = "/api/v1/workspaces"
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
-
-
-async def new_issue(workspace_id: str) -> Issue:
-    async with session_scope() as session:
-        issue = Issue(workspace_id=workspace_id, title="An issue")
-        session.add(issue)
-        await session.flush()
-    return issue
 
 
 async def add_rows(workspace_id: str, *rows: dict[str, object]) -> list[str]:

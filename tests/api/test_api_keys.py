@@ -9,25 +9,16 @@ from sqlalchemy import text, update
 
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import UserApiKey
+from tests.factories import create_api_key, key_headers
 
 KEYS = "/api/v1/api-keys"
-
-
-async def new_key(client: httpx.AsyncClient, person, **body) -> dict:  # type: ignore[no-untyped-def]
-    response = await client.post(KEYS, json=body, headers=person.headers)
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def key_headers(key: str, *, header: str = "bearer") -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"} if header == "bearer" else {"X-API-Key": key}
 
 
 async def test_a_key_is_shown_once_and_authenticates_both_ways(
     client: httpx.AsyncClient, make_user
 ) -> None:  # type: ignore[no-untyped-def]
     person = await make_user()
-    created = await new_key(client, person, label="ci")
+    created = await create_api_key(client, person, label="ci")
     assert created["key"].startswith("ppk_") and len(created["key"]) >= 4 + 43
     assert created["key"].startswith(created["prefix"])
     assert created["scopes"] == ["read", "write"] and created["active"] is True
@@ -43,7 +34,7 @@ async def test_the_database_holds_nothing_that_authenticates(
     client: httpx.AsyncClient, make_user
 ) -> None:  # type: ignore[no-untyped-def]
     person = await make_user()
-    secret = (await new_key(client, person))["key"]
+    secret = (await create_api_key(client, person))["key"]
     async with session_scope(read_only=True) as session:
         rows = (await session.execute(text("SELECT * FROM user_api_keys"))).mappings().all()
     assert len(rows) == 1
@@ -60,8 +51,8 @@ async def test_revoked_and_expired_keys_are_refused_at_once(
 ) -> None:  # type: ignore[no-untyped-def]
     person = await make_user()
     revoked, expired = (
-        await new_key(client, person),
-        await new_key(client, person, expires_in_days=1),
+        await create_api_key(client, person),
+        await create_api_key(client, person, expires_in_days=1),
     )
     assert (
         await client.delete(f"{KEYS}/{revoked['id']}", headers=person.headers)
@@ -84,7 +75,7 @@ async def test_read_only_keys_cannot_write(
 ) -> None:  # type: ignore[no-untyped-def]
     person = await make_user()
     workspace = await make_workspace(person)
-    key = (await new_key(client, person, scopes=["read"]))["key"]
+    key = (await create_api_key(client, person, scopes=["read"]))["key"]
     issues = f"/api/v1/workspaces/{workspace['id']}/issues/"
     assert (await client.get(issues, headers=key_headers(key))).status_code == 200
     refused = await client.post(issues, json={"title": "nope"}, headers=key_headers(key))
@@ -99,7 +90,7 @@ async def test_workspace_keys_stay_in_their_workspace(
 ) -> None:  # type: ignore[no-untyped-def]
     person = await make_user()
     mine, other = await make_workspace(person), await make_workspace(person)
-    key = (await new_key(client, person, workspace_id=mine["id"]))["key"]
+    key = (await create_api_key(client, person, workspace_id=mine["id"]))["key"]
     assert (
         await client.get(f"/api/v1/workspaces/{mine['id']}", headers=key_headers(key))
     ).status_code == 200
@@ -120,7 +111,7 @@ async def test_an_agent_key_acts_as_the_agent(
     agent = (
         await client.post(f"{ws}/agents/", json={"name": "Bot"}, headers=person.headers)
     ).json()
-    key = (await new_key(client, person, agent_id=agent["id"]))["key"]
+    key = (await create_api_key(client, person, agent_id=agent["id"]))["key"]
     issue = await client.post(
         f"{ws}/issues/", json={"title": "By the bot"}, headers=key_headers(key)
     )
@@ -161,7 +152,7 @@ async def test_only_the_agent_owner_or_an_admin_may_bind_a_key_to_it(  # type: i
 
 async def test_at_most_twenty_active_keys(client: httpx.AsyncClient, make_user) -> None:  # type: ignore[no-untyped-def]
     person = await make_user()
-    keys = [await new_key(client, person) for _ in range(20)]
+    keys = [await create_api_key(client, person) for _ in range(20)]
     assert (await client.post(KEYS, json={}, headers=person.headers)).json()[
         "code"
     ] == "too_many_keys"
@@ -173,7 +164,7 @@ async def test_keys_cannot_make_keys_and_others_cannot_revoke_them(
     client: httpx.AsyncClient, make_user
 ) -> None:  # type: ignore[no-untyped-def]
     person, other = await make_user(), await make_user()
-    key = await new_key(client, person)
+    key = await create_api_key(client, person)
     assert (await client.post(KEYS, json={}, headers=key_headers(key["key"]))).status_code == 403
     assert (await client.delete(f"{KEYS}/{key['id']}", headers=other.headers)).status_code == 404
 
@@ -182,7 +173,7 @@ async def test_last_used_is_written_at_most_once_a_minute(
     client: httpx.AsyncClient, make_user
 ) -> None:  # type: ignore[no-untyped-def]
     person = await make_user()
-    key = await new_key(client, person)
+    key = await create_api_key(client, person)
     await client.get("/api/v1/auth/me", headers=key_headers(key["key"]))
     first = (await client.get(KEYS, headers=person.headers)).json()[0]["last_used_at"]
     assert first is not None

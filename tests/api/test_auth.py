@@ -12,7 +12,7 @@ import pytest
 
 from praisonai_platform.config import ConfigurationError
 from praisonai_platform.core.server_settings import ServerSettings
-from tests.api.conftest import TEST_SECRET
+from tests.factories import TEST_SECRET
 
 
 async def register(client: httpx.AsyncClient, email: str, password: str = "s3cret-pass", **extra):  # type: ignore[no-untyped-def]

@@ -13,20 +13,12 @@ from praisonai_platform.core.actors import Actor
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import ActivityLog, ActorType, Agent, Comment, User
 from praisonai_platform.issues.comments import service as comment_service
-from tests.api.conftest import Person
+from tests.factories import Person, create_issue
 
 
 def comments_url(workspace_id: str, issue_ref: str, comment_id: str = "") -> str:
     url = f"/api/v1/workspaces/{workspace_id}/issues/{issue_ref}/comments"
     return f"{url}/{comment_id}" if comment_id else url
-
-
-async def new_issue(client: httpx.AsyncClient, person: Person, workspace_id: str) -> dict[str, Any]:
-    response = await client.post(
-        f"/api/v1/workspaces/{workspace_id}/issues/", json={"title": "t"}, headers=person.headers
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def comment(
@@ -54,7 +46,7 @@ async def comment_activity(comment_id: str) -> list[ActivityLog]:
 async def test_comment_lifecycle(client: httpx.AsyncClient, make_user, make_workspace) -> None:  # type: ignore[no-untyped-def]
     owner = await make_user()
     ws = (await make_workspace(owner, issue_prefix="ENG"))["id"]
-    issue = await new_issue(client, owner, ws)
+    issue = await create_issue(client, owner, ws)
 
     created = await client.post(
         comments_url(ws, issue["id"]), json={"content": "  First!  "}, headers=owner.headers
@@ -116,7 +108,7 @@ async def test_an_unchanged_edit_records_nothing(
 ) -> None:  # type: ignore[no-untyped-def]
     owner = await make_user()
     ws = (await make_workspace(owner))["id"]
-    issue = await new_issue(client, owner, ws)
+    issue = await create_issue(client, owner, ws)
     first = await comment(client, owner, ws, issue["id"], content="same")
     again = await client.patch(
         comments_url(ws, issue["id"], first["id"]), json={"content": "same"}, headers=owner.headers
@@ -130,7 +122,7 @@ async def test_comments_page_oldest_first(
 ) -> None:  # type: ignore[no-untyped-def]
     owner = await make_user()
     ws = (await make_workspace(owner))["id"]
-    issue = await new_issue(client, owner, ws)
+    issue = await create_issue(client, owner, ws)
     ids = [(await comment(client, owner, ws, issue["id"], content=f"c{n}"))["id"] for n in range(7)]
     same = datetime(2024, 1, 1, tzinfo=UTC)
     async with session_scope() as session:  # ties must not break paging
@@ -179,7 +171,7 @@ async def test_invalid_comments_are_422(
 ) -> None:  # type: ignore[no-untyped-def]
     owner = await make_user()
     ws = (await make_workspace(owner))["id"]
-    issue = await new_issue(client, owner, ws)
+    issue = await create_issue(client, owner, ws)
     response = await client.post(comments_url(ws, issue["id"]), json=body, headers=owner.headers)
     assert (response.status_code, response.json()["code"]) == (422, "validation_failed")
     existing = await comment(client, owner, ws, issue["id"])
@@ -195,7 +187,7 @@ async def test_the_longest_comment_is_accepted(
 ) -> None:  # type: ignore[no-untyped-def]
     owner = await make_user()
     ws = (await make_workspace(owner))["id"]
-    issue = await new_issue(client, owner, ws)
+    issue = await create_issue(client, owner, ws)
     created = await comment(client, owner, ws, issue["id"], content="é" * 100_000)
     assert len(created["content"]) == 100_000
 
@@ -206,8 +198,8 @@ async def test_a_reply_must_answer_a_comment_of_the_same_issue(
     owner = await make_user()
     ws = (await make_workspace(owner))["id"]
     other_ws = (await make_workspace(owner))["id"]
-    issue, sibling = await new_issue(client, owner, ws), await new_issue(client, owner, ws)
-    foreign = await new_issue(client, owner, other_ws)
+    issue, sibling = await create_issue(client, owner, ws), await create_issue(client, owner, ws)
+    foreign = await create_issue(client, owner, other_ws)
     on_sibling = await comment(client, owner, ws, sibling["id"])
     on_foreign = await comment(client, owner, other_ws, foreign["id"])
     for parent_id in (on_sibling["id"], on_foreign["id"], "00000000-0000-0000-0000-000000000000"):
@@ -241,7 +233,7 @@ async def test_comment_permissions(
     await add_member(ws, admin, "admin")
     await add_member(ws, author)
     await add_member(ws, other)
-    issue = await new_issue(client, owner, ws)
+    issue = await create_issue(client, owner, ws)
     mine = await comment(client, author, ws, issue["id"], content="by the author")
     url = comments_url(ws, issue["id"], mine["id"])
 
@@ -293,7 +285,7 @@ async def test_an_agent_authors_comments(
     owner, keyholder = await make_user(), await make_user()
     ws = (await make_workspace(owner))["id"]
     await add_member(ws, keyholder)
-    issue = await new_issue(client, owner, ws)
+    issue = await create_issue(client, owner, ws)
     async with session_scope() as session:
         agent = Agent(workspace_id=ws, name="bot")
         session.add(agent)

@@ -10,18 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from praisonai_platform.db import session_scope
-from praisonai_platform.db.models import ActivityLog, Issue, IssueDependency
+from praisonai_platform.db.models import ActivityLog, IssueDependency
+from tests.factories import new_issues
 
 API = "/api/v1/workspaces"
-
-
-async def new_issues(workspace_id: str, count: int) -> list[Issue]:
-    async with session_scope() as session:
-        issues = [Issue(workspace_id=workspace_id, title=f"Issue {i}") for i in range(count)]
-        for issue in issues:
-            session.add(issue)
-            await session.flush()
-    return issues
 
 
 async def dependency_count() -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import Agent, Issue, IssueLabel, IssueLabelLink, Project
-from tests.api.conftest import Person
+from tests.factories import Person
 
 Params = list[tuple[str, Any]]
 

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import (
-    ActivityLog,
     ActorType,
     Agent,
     Comment,
@@ -24,7 +23,7 @@ from praisonai_platform.db.models import (
     User,
 )
 from praisonai_platform.issues import service as issue_service
-from tests.api.conftest import Person
+from tests.factories import Person, activity_of
 
 
 def issues_url(workspace_id: str, ref: str = "") -> str:
@@ -54,14 +53,6 @@ async def add_project(workspace_id: str, name: str = "Project") -> str:
         session.add(project)
         await session.flush()
         return project.id
-
-
-async def activity_of(issue_id: str, action: str | None = None) -> list[ActivityLog]:
-    statement = select(ActivityLog).where(ActivityLog.issue_id == issue_id)
-    if action is not None:
-        statement = statement.where(ActivityLog.action == action)
-    async with session_scope(read_only=True) as session:
-        return list((await session.scalars(statement.order_by(ActivityLog.created_at))).all())
 
 
 async def test_creation_defaults_and_numbering(
@@ -98,7 +89,7 @@ async def test_creation_defaults_and_numbering(
     assert (second.json()["number"], second.json()["identifier"]) == (2, "ENG-2")
     assert second.json()["acceptance_criteria"] == ["it builds", "tests pass"]
 
-    [created] = await activity_of(body["id"])
+    [created] = await activity_of(issue_id=body["id"])
     assert (created.entity_type, created.entity_id, created.action) == (
         "issue",
         body["id"],
@@ -230,11 +221,12 @@ async def test_etag_and_if_match(client: httpx.AsyncClient, make_user, make_work
 
     current = (await client.get(url, headers=owner.headers)).json()
     assert (current["title"], current["version"]) == ("Third", 4)
-    assert len(await activity_of(issue["id"], "updated")) == 3
+    assert len(await activity_of(issue_id=issue["id"], action="updated")) == 3
 
     unchanged = await client.patch(url, json={"title": "Third"}, headers=owner.headers)
     assert unchanged.status_code == 200 and unchanged.headers["ETag"] == '"4"'
-    assert len(await activity_of(issue["id"], "updated")) == 3  # no row when nothing changed
+    # no row when nothing changed
+    assert len(await activity_of(issue_id=issue["id"], action="updated")) == 3
 
 
 async def test_updates_record_their_changes(
@@ -267,7 +259,7 @@ async def test_updates_record_their_changes(
     assert (body["project_id"], body["parent_issue_id"]) == (project_id, parent["id"])
     assert (body["assignee_type"], body["assignee_id"]) == ("user", owner.id)
     assert body["updated_at"] >= issue["updated_at"]
-    [updated] = await activity_of(issue["id"], "updated")
+    [updated] = await activity_of(issue_id=issue["id"], action="updated")
     assert updated.details == {
         "changes": {
             "title": ["An issue", "New title"],
@@ -319,7 +311,7 @@ async def test_assignees_are_members_or_agents_of_the_workspace(
 
     back_to_user = await client.patch(url, json={"assignee_id": member.id}, headers=owner.headers)
     assert back_to_user.json()["assignee_type"] == "user"
-    last = (await activity_of(issue["id"], "updated"))[-1]
+    last = (await activity_of(issue_id=issue["id"], action="updated"))[-1]
     assert last.details["changes"] == {
         "assignee_type": ["agent", "user"],
         "assignee_id": [agent_id, member.id],
@@ -525,7 +517,7 @@ async def test_permissions_per_role(
         target = await create_issue(client, member, ws)
         response = await client.delete(issues_url(ws, target["id"]), headers=person.headers)
         assert response.status_code == 204
-    [deleted] = await activity_of(by_member["id"], "deleted")
+    [deleted] = await activity_of(issue_id=by_member["id"], action="deleted")
     assert deleted.details == {"identifier": by_member["identifier"], "title": other_member.name}
     assert deleted.actor_id == member.id
     assert (await client.get(url, headers=owner.headers)).status_code == 404
@@ -552,7 +544,7 @@ async def test_an_agent_actor_creates_and_owns_issues(
         agent_id,
         None,
     )
-    [created] = await activity_of(issue_id, "created")
+    [created] = await activity_of(issue_id=issue_id, action="created")
     assert (created.actor_type, created.actor_id) == (ActorType.AGENT, agent_id)
     # the key holder acting as a person does not own what the agent created
     denied = await client.delete(issues_url(ws, issue_id), headers=keyholder.headers)
@@ -617,7 +609,8 @@ async def test_deleting_an_issue_takes_everything_attached(
         orphan = await session.get(Issue, child["id"])
         assert orphan is not None and orphan.parent_id is None
     # the audit trail outlives the issue
-    assert [row.action for row in await activity_of(issue["id"]) if row.entity_type == "issue"] == [
+    rows = await activity_of(issue_id=issue["id"], entity_type="issue")
+    assert [row.action for row in rows] == [
         "created",
         "deleted",
     ]
@@ -662,4 +655,4 @@ async def test_concurrent_patches_without_if_match_all_succeed(
     assert versions == list(range(2, writers + 2))
     final = await client.get(url, headers=owner.headers)
     assert final.json()["version"] == writers + 1
-    assert len(await activity_of(issue["id"], "updated")) == writers
+    assert len(await activity_of(issue_id=issue["id"], action="updated")) == writers

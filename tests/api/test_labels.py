@@ -10,17 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from praisonai_platform.db import session_scope
-from praisonai_platform.db.models import ActivityLog, Issue, IssueLabelLink
+from praisonai_platform.db.models import IssueLabelLink
+from tests.factories import activity_of, create_label, new_issue
 
 API = "/api/v1/workspaces"
-
-
-async def new_issue(workspace_id: str) -> Issue:
-    async with session_scope() as session:
-        issue = Issue(workspace_id=workspace_id, title="An issue")
-        session.add(issue)
-        await session.flush()
-    return issue
 
 
 async def links_of(issue_id: str) -> int:
@@ -29,24 +22,6 @@ async def links_of(issue_id: str) -> int:
             select(func.count()).where(IssueLabelLink.issue_id == issue_id)
         )
     return count or 0
-
-
-async def activity_of(workspace_id: str) -> list[ActivityLog]:
-    async with session_scope(read_only=True) as session:
-        rows = await session.scalars(
-            select(ActivityLog)
-            .where(ActivityLog.workspace_id == workspace_id, ActivityLog.entity_type != "workspace")
-            .order_by(ActivityLog.created_at, ActivityLog.id)
-        )
-        return list(rows)
-
-
-async def create_label(client: httpx.AsyncClient, workspace_id: str, person, **body: Any):  # type: ignore[no-untyped-def]
-    response = await client.post(
-        f"{API}/{workspace_id}/labels", json={"name": "bug", **body}, headers=person.headers
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def test_create_list_update_delete(
@@ -139,7 +114,7 @@ async def test_concurrent_creates_of_one_name(
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"label_exists"}
     listed = await client.get(f"{API}/{ws}/labels", headers=owner.headers)
     assert [item["name"] for item in listed.json()] == ["race"]
-    assert [r.action for r in await activity_of(ws)] == ["created"]
+    assert [r.action for r in await activity_of(ws, exclude_entity_type="workspace")] == ["created"]
 
 
 async def test_attach_detach_and_list(client: httpx.AsyncClient, make_user, make_workspace) -> None:  # type: ignore[no-untyped-def]
@@ -172,7 +147,8 @@ async def test_attach_detach_and_list(client: httpx.AsyncClient, make_user, make
     ).status_code == 204
     assert await links_of(issue.id) == 0
 
-    actions = [(r.entity_type, r.action, r.issue_id) for r in await activity_of(ws)]
+    rows = await activity_of(ws, exclude_entity_type="workspace")
+    actions = [(r.entity_type, r.action, r.issue_id) for r in rows]
     assert actions == [
         ("label", "created", None),
         ("label", "created", None),
@@ -221,7 +197,7 @@ async def test_concurrent_attaches_make_one_link(
     responses = await asyncio.gather(*(client.post(url, headers=owner.headers) for _ in range(10)))
     assert [r.status_code for r in responses] == [204] * 10, [r.text for r in responses]
     assert await links_of(issue.id) == 1
-    added = [r for r in await activity_of(ws) if r.action == "label_added"]
+    added = await activity_of(ws, action="label_added")
     assert len(added) == 1
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import ActivityLog, Member, MemberRole
-from tests.api.conftest import Person
+from tests.factories import Person
 
 
 def members_url(workspace_id: str) -> str:

@@ -1,19 +1,36 @@
 """Every route for {owner, admin, member, non-member, anonymous}: the status each one gets.
 
 Each case runs in a fresh workspace holding one of everything, created by its owner, so "own"
-rules (creator, author, agent owner) apply to the owner only.
+rules (creator, author, agent owner) apply to the owner only. That world is built through the API
+once per backend (and xdist worker), saved, and restored from the copy whenever a request may have
+changed it: a copied SQLite file, or a PostgreSQL database created from a template database.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from praisonai_platform.api.app import create_app
+from praisonai_platform.config import sqlite_file_path
 from praisonai_platform.core.server_settings import ServerSettings
+from praisonai_platform.db import get_engine, reset_engine
+from tests.conftest import postgres_admin
+from tests.factories import AddMember, MakeUser, Person
+
+ROLES = ("anonymous", "outsider", "member", "admin", "owner")  # weakest first
 
 
 def expect(owner: int, admin: int, member: int, outsider: int = 404) -> dict[str, int]:
@@ -152,8 +169,8 @@ def fill(template: Any, ids: dict[str, str]) -> Any:
 
 
 async def build_world(
-    client: httpx.AsyncClient, make_user, add_member
-) -> tuple[dict[str, Any], dict[str, str]]:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, make_user: MakeUser, add_member: AddMember
+) -> tuple[dict[str, Person], dict[str, str]]:
     people = {role: await make_user(role) for role in ("owner", "admin", "member", "outsider")}
     target, newcomer = await make_user("target"), await make_user("newcomer")
     headers = people["owner"].headers
@@ -209,25 +226,119 @@ async def build_world(
     return people, ids
 
 
+@dataclass
+class SavedWorld:
+    """The world of one backend: built once, saved, and restored into a fresh database on demand.
+
+    `changed` says the current database may differ from the saved world (a request other than
+    GET reached it), so the next `enter` restores a copy instead of reusing it.
+    """
+
+    backend: str
+    directory: Path
+    server_url: str | None
+    people: dict[str, Person] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
+    saved: str | None = None  # the saved copy: a SQLite file path or a PostgreSQL database name
+    current: str | None = None  # the URL of the database the app uses now
+    changed: bool = True
+    databases: list[str] = field(default_factory=list)
+    _copies: Iterator[int] = field(default_factory=itertools.count)
+
+    async def enter(
+        self, db_url: str, client: httpx.AsyncClient, make_user: MakeUser, add_member: AddMember
+    ) -> tuple[dict[str, Person], dict[str, str]]:
+        """Point the app at a database holding exactly the world, and return its people and ids."""
+        if self.saved is None:
+            self.people, self.ids = await build_world(client, make_user, add_member)
+            await reset_engine()
+            self._save(db_url)
+            self.changed = True
+        if self.changed:
+            await reset_engine()
+            self.current = self._restore()
+            self.changed = False
+        await reset_engine()
+        assert self.current is not None
+        get_engine(self.current)
+        return self.people, self.ids
+
+    def _save(self, db_url: str) -> None:
+        if self.backend == "sqlite":
+            source = sqlite_file_path(db_url)
+            assert source is not None
+            saved = self.directory / "world.db"
+            with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(saved)) as dst:
+                src.backup(dst)
+            self.saved = str(saved)
+            return
+        assert self.server_url is not None
+        name = f"platform_matrix_{uuid.uuid4().hex[:12]}"
+        with postgres_admin(self.server_url) as admin:
+            admin.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(db_url).database}"'))
+        self.databases.append(name)
+        self.saved = name
+
+    def _restore(self) -> str:
+        assert self.saved is not None
+        if self.backend == "sqlite":
+            copy = self.directory / f"world-{next(self._copies)}.db"
+            shutil.copyfile(self.saved, copy)
+            return f"sqlite+aiosqlite:///{copy}"
+        assert self.server_url is not None
+        name = f"{self.saved}_work"
+        with postgres_admin(self.server_url) as admin:
+            admin.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.saved}"'))
+        if name not in self.databases:
+            self.databases.append(name)
+        url = make_url(self.server_url).set(database=name)
+        return url.render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        if self.server_url is None:
+            return
+        with postgres_admin(self.server_url) as admin:
+            for name in reversed(self.databases):
+                admin.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="module")
+def saved_world(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SavedWorld]:
+    server_url = request.getfixturevalue("postgres_server_url") if backend == "postgres" else None
+    world = SavedWorld(backend, tmp_path_factory.mktemp(f"matrix-{backend}"), server_url)
+    yield world
+    world.drop()
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.method} {case.path}")
 async def test_route_permissions(
-    client: httpx.AsyncClient, make_user, add_member, case: Case
-) -> None:  # type: ignore[no-untyped-def]
-    """Roles are tried weakest first; the world is rebuilt after a request changed it."""
-    world = None
-    for role in ("anonymous", "outsider", "member", "admin", "owner"):
-        if world is None:
-            world = await build_world(client, make_user, add_member)
-        people, ids = world
+    db_url: str,
+    client: httpx.AsyncClient,
+    make_user: MakeUser,
+    add_member: AddMember,
+    saved_world: SavedWorld,
+    case: Case,
+) -> None:
+    """Roles are tried weakest first; the world is restored after a request changed it."""
+    fresh = True
+    for role in ROLES:
+        if fresh:
+            people, ids = await saved_world.enter(db_url, client, make_user, add_member)
+            fresh = False
         headers = people[role].headers if role in people else {}
         response = await client.request(
             case.method, fill(case.path, ids), json=fill(case.body, ids), headers=headers
         )
+        if case.method != "GET":
+            saved_world.changed = True  # even a refusal: the next test starts from a copy
         assert response.status_code == case.expected[role], (role, response.text)
         if response.status_code >= 400:
             assert response.json()["code"]
         elif case.method != "GET":
-            world = None
+            fresh = True
 
 
 def test_the_matrix_covers_every_route() -> None:

@@ -9,39 +9,14 @@ import pytest
 from sqlalchemy import select
 
 from praisonai_platform.db import session_scope
-from praisonai_platform.db.models import ActivityLog, Issue, Project
+from praisonai_platform.db.models import Issue, Project
+from tests.factories import activity_of, create_project, new_issue
 
 API = "/api/v1/workspaces"
 
 
 def projects_url(workspace_id: str, suffix: str = "/") -> str:
     return f"{API}/{workspace_id}/projects{suffix}"
-
-
-async def activity_of(workspace_id: str, entity_type: str = "project") -> list[ActivityLog]:
-    async with session_scope(read_only=True) as session:
-        rows = await session.scalars(
-            select(ActivityLog)
-            .where(ActivityLog.workspace_id == workspace_id, ActivityLog.entity_type == entity_type)
-            .order_by(ActivityLog.created_at, ActivityLog.id)
-        )
-        return list(rows)
-
-
-async def new_issue(workspace_id: str, project_id: str | None, **fields: Any) -> str:
-    async with session_scope() as session:
-        issue = Issue(workspace_id=workspace_id, title="An issue", project_id=project_id, **fields)
-        session.add(issue)
-        await session.flush()
-        return issue.id
-
-
-async def create_project(client: httpx.AsyncClient, workspace_id: str, person, **body: Any):  # type: ignore[no-untyped-def]
-    response = await client.post(
-        projects_url(workspace_id), json={"title": "Launch", **body}, headers=person.headers
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 async def test_create_list_get_update_delete(
@@ -242,7 +217,7 @@ async def test_each_change_is_recorded(
     await client.patch(url, json={"title": "Renamed", "status": "done"}, headers=owner.headers)
     await client.patch(url, json={"title": "Renamed"}, headers=owner.headers)  # no change
     await client.delete(url, headers=owner.headers)
-    rows = await activity_of(ws)
+    rows = await activity_of(ws, entity_type="project")
     assert [(r.action, r.entity_id, r.actor_id) for r in rows] == [
         ("created", project["id"], owner.id),
         ("updated", project["id"], owner.id),
@@ -268,9 +243,9 @@ async def test_stats_count_the_projects_issues(  # type: ignore[no-untyped-def]
         ("backlog", "medium"),
         ("cancelled", "none"),
     ):
-        await new_issue(ws, project["id"], status=status, priority=priority)
-    await new_issue(ws, other["id"], status="done")
-    await new_issue(ws, None, status="done")
+        await new_issue(ws, project_id=project["id"], status=status, priority=priority)
+    await new_issue(ws, project_id=other["id"], status="done")
+    await new_issue(ws, project_id=None, status="done")
 
     response = await client.get(projects_url(ws, f"/{project['id']}/stats"), headers=owner.headers)
     assert response.status_code == 200, response.text
@@ -303,7 +278,7 @@ async def test_deleting_a_project_keeps_its_issues(  # type: ignore[no-untyped-d
     owner = await make_user()
     ws = (await make_workspace(owner))["id"]
     project = await create_project(client, ws, owner)
-    issue_ids = [await new_issue(ws, project["id"]) for _ in range(2)]
+    issue_ids = [(await new_issue(ws, project_id=project["id"])).id for _ in range(2)]
     url = projects_url(ws, f"/{project['id']}")
     assert (await client.delete(url, headers=owner.headers)).status_code == 204
     async with session_scope(read_only=True) as session:

@@ -21,7 +21,7 @@ from praisonai_platform.db.models import (
     Worker,
 )
 from praisonai_platform.db.types import utcnow
-from tests.api.conftest import Person
+from tests.factories import Person
 from tests.runs.helpers import (
     API,
     World,
@@ -67,7 +67,8 @@ async def test_register_list_and_status(client: httpx.AsyncClient, world: World,
         42,
     )
     assert (worker["status"], worker["details"]["gpu"]) == ("online", 1)
-    assert worker["details"]["registered_by"] == world.member.id
+    assert worker["registered_by_user_id"] == world.member.id
+    assert worker["stopped_at"] is None and "registered_by" not in worker["details"]
 
     mine = await client.get(f"{API}/workers", headers=world.member.headers)
     assert [w["id"] for w in mine.json()] == ["box-1"] and mine.headers["X-Total-Count"] == "1"
@@ -109,6 +110,7 @@ async def test_register_list_and_status(client: httpx.AsyncClient, world: World,
     assert [w["id"] for w in stale.json()] == ["box-1"]
     gone = await client.post(f"{API}/workers/box-1/offline", headers=world.member.headers)
     assert gone.status_code == 200 and gone.json()["status"] == "offline"
+    assert gone.json()["stopped_at"] is not None
     listed = await client.get(f"{API}/workers", headers=administrator.headers)
     assert {w["id"]: w["status"] for w in listed.json()} == {
         "box-1": "offline",
@@ -118,7 +120,7 @@ async def test_register_list_and_status(client: httpx.AsyncClient, world: World,
         f"{API}/workers/box-1/heartbeat", json={}, headers=world.member.headers
     )
     assert back.json()["worker"]["status"] == "online"
-    assert "stopped_at" not in back.json()["worker"]["details"]
+    assert back.json()["worker"]["stopped_at"] is None
 
 
 async def test_a_run_from_claim_to_completion(client: httpx.AsyncClient, world: World) -> None:

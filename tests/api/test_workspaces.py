@@ -30,26 +30,9 @@ from praisonai_platform.db.models import (
 )
 from praisonai_platform.workspaces.permissions import Action, workspace_access
 from praisonai_platform.workspaces.references import resolve_issue
+from tests.factories import activity_of, new_issue
 
 API = "/api/v1/workspaces"
-
-
-async def activity_of(workspace_id: str) -> list[ActivityLog]:
-    async with session_scope() as session:
-        rows = await session.scalars(
-            select(ActivityLog)
-            .where(ActivityLog.workspace_id == workspace_id)
-            .order_by(ActivityLog.created_at, ActivityLog.id)
-        )
-        return list(rows)
-
-
-async def new_issue(workspace_id: str, title: str = "An issue") -> Issue:
-    async with session_scope() as session:
-        issue = Issue(workspace_id=workspace_id, title=title)
-        session.add(issue)
-        await session.flush()
-    return issue
 
 
 async def test_create_get_update_delete(client: httpx.AsyncClient, make_user) -> None:  # type: ignore[no-untyped-def]

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from praisonai_platform.billing import service as credits
-from praisonai_platform.billing.settings import BillingSettings
+from praisonai_platform.billing.schemas import MICRO_CREDITS_PER_CREDIT
+from praisonai_platform.billing.settings import BillingSettings, load_billing_settings
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import CreditLedgerEntry, PaymentRecord
 from tests.api.conftest import *  # noqa: F403
 
-CREDIT = credits.MICRO_CREDITS_PER_CREDIT
+CREDIT = MICRO_CREDITS_PER_CREDIT
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +24,17 @@ def no_billing_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in BillingSettings.model_fields:
         monkeypatch.delenv(f"PLATFORM_{name.upper()}", raising=False)
     yield
+
+
+@pytest.fixture
+def reload_billing(app: FastAPI) -> Callable[[], None]:
+    """The app reads its billing settings once, when created: a test that changes the
+    environment afterwards calls this to have them read again (as a restart would)."""
+
+    def reload() -> None:
+        app.state.billing_settings = load_billing_settings()
+
+    return reload
 
 
 async def fund(user_id: str, amount: int) -> None:

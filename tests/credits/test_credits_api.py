@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.credits.conftest import CREDIT, assert_balanced, balance_of, fund, ledger_of
+from tests.factories import create_api_key, key_headers
 
 ADMIN = "/api/v1/admin/credits"
-
-
-async def new_key(client: httpx.AsyncClient, person, **body: Any) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    response = await client.post("/api/v1/api-keys", json=body, headers=person.headers)
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['key']}"}
 
 
 async def test_a_user_sees_their_balance(
     client: httpx.AsyncClient,
     make_user,
     monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+    reload_billing: Callable[[], None],
 ) -> None:
     ada = await make_user("ada")
     await fund(ada.id, 1_500_001)
@@ -36,6 +33,7 @@ async def test_a_user_sees_their_balance(
     }
     monkeypatch.setenv("PLATFORM_BILLING_ENABLED", "true")
     monkeypatch.setenv("PLATFORM_BILLING_MIN_BALANCE", "250")
+    reload_billing()
     slash = await client.get("/api/v1/credits/", headers=ada.headers)
     assert (slash.json()["billing_enabled"], slash.json()["min_balance_to_start_runs"]) == (
         True,
@@ -133,12 +131,12 @@ async def test_only_administrators_change_balances(
         for person in (owner, ada):
             refused = await client.post(f"{ADMIN}/{path}", json=body, headers=person.headers)
             assert (refused.status_code, refused.json()["code"]) == (403, "admin_only")
-    read_only = await new_key(client, admin, scopes=["read"])
+    read_only = key_headers((await create_api_key(client, admin, scopes=["read"]))["key"])
     refused = await client.post(f"{ADMIN}/grant", json=body, headers=read_only)
     assert (refused.status_code, refused.json()["code"]) == (403, "admin_only")
     assert await ledger_of(ada.id) == []
 
-    full_key = await new_key(client, admin)
+    full_key = key_headers((await create_api_key(client, admin))["key"])
     granted = await client.post(f"{ADMIN}/grant", json=body, headers=full_key)
     assert granted.status_code == 201, granted.text
     assert granted.json()["api_key_id"] is not None
@@ -155,7 +153,7 @@ async def test_an_agent_key_of_an_administrator_cannot_change_balances(
     agent = await client.post(
         f"/api/v1/workspaces/{workspace['id']}/agents/", json={"name": "Bot"}, headers=admin.headers
     )
-    key = await new_key(client, admin, agent_id=agent.json()["id"])
+    key = key_headers((await create_api_key(client, admin, agent_id=agent.json()["id"]))["key"])
     body = {"user_id": admin.id, "amount": CREDIT, "reason": "self-service"}
     refused = await client.post(f"{ADMIN}/grant", json=body, headers=key)
     assert (refused.status_code, refused.json()["code"]) == (403, "admin_only")

@@ -88,7 +88,7 @@ async def test_write_transactions_take_the_write_lock_at_begin(tmp_path: Path) -
     """A second writer waits at BEGIN; with a short busy timeout it fails there, not later."""
     settings = file_settings(tmp_path / "w.db", database_sqlite_busy_timeout_ms=50)
     engine = create_database_engine(settings)
-    sessions = create_session_factory(settings, engine)
+    sessions = create_session_factory(engine)
     try:
         async with engine.begin() as connection:
             await connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
@@ -103,8 +103,8 @@ async def test_write_transactions_take_the_write_lock_at_begin(tmp_path: Path) -
 async def test_read_only_sessions_do_not_block_or_wait_for_writers(tmp_path: Path) -> None:
     settings = file_settings(tmp_path / "r.db", database_sqlite_busy_timeout_ms=50)
     engine = create_database_engine(settings)
-    writers = create_session_factory(settings, engine)
-    readers = create_session_factory(settings, engine, read_only=True)
+    writers = create_session_factory(engine)
+    readers = create_session_factory(engine, read_only=True)
     try:
         async with engine.begin() as connection:
             await connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
@@ -123,7 +123,7 @@ async def test_read_only_scope_never_keeps_writes(tmp_path: Path) -> None:
     try:
         async with engine.begin() as connection:
             await connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
-        sessions = create_session_factory(settings, engine, read_only=True)
+        sessions = create_session_factory(engine, read_only=True)
         async with session_scope(sessions, read_only=True) as session:
             await session.execute(text("INSERT INTO t VALUES (1)"))
         async with engine.connect() as connection:
@@ -135,8 +135,8 @@ async def test_read_only_scope_never_keeps_writes(tmp_path: Path) -> None:
 async def test_many_concurrent_writers_and_readers_raise_nothing(tmp_path: Path) -> None:
     settings = file_settings(tmp_path / "mix.db")
     engine = create_database_engine(settings)
-    writers = create_session_factory(settings, engine)
-    readers = create_session_factory(settings, engine, read_only=True)
+    writers = create_session_factory(engine)
+    readers = create_session_factory(engine, read_only=True)
     try:
         async with engine.begin() as connection:
             await connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")

@@ -34,14 +34,21 @@ class LiveServer:
 
 
 def start_server(
-    database_url: str, log_path: Path, *, workers: int = 1, port: int | None = None
+    database_url: str,
+    log_path: Path,
+    *,
+    workers: int = 1,
+    port: int | None = None,
+    environment: dict[str, str] | None = None,
 ) -> LiveServer:
+    """Start the server; `environment` adds settings (APP_*, PLATFORM_*) to the clean defaults."""
     port = port or free_port()
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("APP_", "PLATFORM_"))},
         "DATABASE_URL": database_url,
         "PLATFORM_JWT_SECRET": SECRET,
         "PLATFORM_LOG_LEVEL": "warning",
+        **(environment or {}),
     }
     log = log_path.open("ab")
     process = subprocess.Popen(
@@ -76,7 +83,15 @@ def stop_server(server: LiveServer) -> None:
 
 
 @pytest.fixture
-def live_server(db_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    server = start_server(db_url, tmp_path / "server.log")
+def live_server_environment() -> dict[str, str]:
+    """Settings for `live_server` beyond the defaults; a test module may override this."""
+    return {}
+
+
+@pytest.fixture
+def live_server(
+    db_url: str, tmp_path: Path, live_server_environment: dict[str, str]
+) -> Iterator[LiveServer]:
+    server = start_server(db_url, tmp_path / "server.log", environment=live_server_environment)
     yield server
     stop_server(server)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import ActivityLog, Event, EventType, Run
-from tests.api.conftest import Person
+from tests.factories import Person
 
 API = "/api/v1"
 

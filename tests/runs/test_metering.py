@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +13,8 @@ import pytest
 from sqlalchemy import select, update
 
 from praisonai_platform.billing import metering as run_usage
+from praisonai_platform.billing.settings import BillingSettings
+from praisonai_platform.core.actors import SYSTEM
 from praisonai_platform.core.errors import Conflict, InsufficientCredits, ValidationFailed
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import ActorType, Agent, CreditLedgerEntry, Run, RunState
@@ -20,12 +23,13 @@ from praisonai_platform.runs import leases as run_leases
 from praisonai_platform.runs import queue as run_queue
 from praisonai_platform.runs.settings import RunSettings
 from praisonai_platform.worker.context import ClaimedRun, RunContext, SyncRunContext
-from tests.api.conftest import Person
 from tests.credits.conftest import *  # noqa: F403
 from tests.credits.conftest import assert_balanced, balance_of, fund, ledger_of
+from tests.factories import Person
 from tests.runs.helpers import API, World, build_world, create_run, register_worker
 
 SETTINGS = RunSettings(lease_seconds=30, heartbeat_seconds=1)
+BILLING = BillingSettings(billing_enabled=True, billing_min_balance=1000)
 
 
 @pytest.fixture
@@ -34,9 +38,10 @@ async def world(client: httpx.AsyncClient, make_user, make_workspace, add_member
 
 
 @pytest.fixture
-def billing(monkeypatch: pytest.MonkeyPatch) -> None:
+def billing(monkeypatch: pytest.MonkeyPatch, reload_billing: Callable[[], None]) -> None:
     monkeypatch.setenv("PLATFORM_BILLING_ENABLED", "true")
     monkeypatch.setenv("PLATFORM_BILLING_MIN_BALANCE", "1000")
+    reload_billing()
 
 
 async def usage(
@@ -112,8 +117,8 @@ async def test_a_run_retried_after_a_reclaimed_lease_is_charged_once_per_step(
     run_id = (await create_run(client, world))["id"]
     async with session_scope() as session:
         for worker in ("worker-a", "worker-b"):
-            await run_leases.sign_on(session, None, worker)
-        claimed = await run_queue.claim_run(session, None, "worker-a", run_id, SETTINGS)
+            await run_leases.sign_on(session, SYSTEM, worker)
+        claimed = await run_queue.claim_run(session, SYSTEM, "worker-a", run_id, SETTINGS)
         first = RunContext(ClaimedRun.of(claimed), "worker-a", SETTINGS)
     charged = [await first.charge(step, amount) for step, amount in ((1, 100), ("2", 200))]
     assert [(c.charged, c.balance) for c in charged if c] == [(True, 9_900), (True, 9_700)]
@@ -129,7 +134,7 @@ async def test_a_run_retried_after_a_reclaimed_lease_is_charged_once_per_step(
     assert await first.charge(3, 5) is None and first.lost  # no longer its run
 
     async with session_scope() as session:
-        again = await run_queue.claim_run(session, None, "worker-b", run_id, SETTINGS)
+        again = await run_queue.claim_run(session, SYSTEM, "worker-b", run_id, SETTINGS)
         assert again.attempt_count == 1
     second = SyncRunContext(
         RunContext(ClaimedRun.of(again), "worker-b", SETTINGS), asyncio.get_running_loop()
@@ -231,14 +236,18 @@ async def test_an_agents_run_is_paid_by_its_owner_and_a_run_nobody_owns_is_refus
             state=RunState.PENDING,
         )
         session.add(run)
-        await run_leases.sign_on(session, None, "worker-a")
+        await run_leases.sign_on(session, SYSTEM, "worker-a")
         await session.flush()
-        await run_queue.claim_run(session, None, "worker-a", run.id, SETTINGS)
+        await run_queue.claim_run(session, SYSTEM, "worker-a", run.id, SETTINGS)
         with pytest.raises(Conflict):
-            await run_usage.charge(session, None, run.id, "worker-a", step=1, amount=1)
+            await run_usage.charge(
+                session, SYSTEM, run.id, "worker-a", step=1, amount=1, settings=BILLING
+            )
         for step, amount in ((" ", 1), ("a\x00", 1), (True, 1), (1, True), (1, 10**12 + 1)):
             with pytest.raises(ValidationFailed):
-                await run_usage.charge(session, None, run.id, "worker-a", step=step, amount=amount)
+                await run_usage.charge(
+                    session, SYSTEM, run.id, "worker-a", step=step, amount=amount, settings=BILLING
+                )
 
 
 async def test_the_worker_context_lets_a_refusal_through(
@@ -247,8 +256,8 @@ async def test_the_worker_context_lets_a_refusal_through(
     await fund(world.owner.id, 1_000)
     run_id = (await create_run(client, world))["id"]
     async with session_scope() as session:
-        await run_leases.sign_on(session, None, "worker-a")
-        claimed = await run_queue.claim_run(session, None, "worker-a", run_id, SETTINGS)
+        await run_leases.sign_on(session, SYSTEM, "worker-a")
+        claimed = await run_queue.claim_run(session, SYSTEM, "worker-a", run_id, SETTINGS)
     context = RunContext(ClaimedRun.of(claimed), "worker-a", SETTINGS)
     with pytest.raises(InsufficientCredits):
         await context.charge(1, 1_001)

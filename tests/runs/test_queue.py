@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from praisonai_platform.core import idempotency as nonces
+from praisonai_platform.core.actors import SYSTEM
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import Agent, Event, EventType, Nonce, Run, RunState, Workspace
 from praisonai_platform.db.types import new_id, utcnow
@@ -51,14 +52,14 @@ async def setup(
             session.add(run)
             ids.append(run)
         for n in range(CLAIMERS if register else 0):
-            await run_leases.sign_on(session, None, f"w{n}")
+            await run_leases.sign_on(session, SYSTEM, f"w{n}")
         await session.flush()
         return agent.id, [run.id for run in ids]
 
 
 async def claim(sessions: async_sessionmaker[AsyncSession], worker: str) -> Run | None:
     async with session_scope(sessions) as session:
-        return await run_queue.claim(session, None, worker, SETTINGS)
+        return await run_queue.claim(session, SYSTEM, worker, SETTINGS)
 
 
 async def test_concurrent_claimers_take_each_run_once_oldest_first(
@@ -100,7 +101,9 @@ async def test_an_agents_limit_holds_under_concurrent_claims(
     assert running == 3
     finished = next(run for run in results if run is not None)
     async with session_scope(session_factory) as session:
-        await run_reports.complete(session, None, finished.id, finished.worker_id or "", result={})
+        await run_reports.complete(
+            session, SYSTEM, finished.id, finished.worker_id or "", result={}
+        )
     again = await asyncio.gather(*(claim(session_factory, f"w{n}") for n in range(CLAIMERS)))
     assert sum(run is not None for run in again) == 1
 
@@ -152,7 +155,7 @@ async def test_a_held_lease_is_not_reclaimed_and_heartbeats_extend_it(
         assert await run_leases.reclaim_expired(session, SETTINGS) == []
     await asyncio.sleep(0.05)
     async with session_scope(session_factory) as session:
-        beat = await run_reports.heartbeat(session, None, run.id, "w0", SETTINGS)
+        beat = await run_reports.heartbeat(session, SYSTEM, run.id, "w0", SETTINGS)
     assert beat.lease_expires_at is not None and beat.lease_expires_at > run.lease_expires_at
 
 
@@ -161,12 +164,12 @@ async def test_concurrent_duplicate_keys_do_the_work_once(
 ) -> None:
     calls = 0
 
-    async def request() -> nonces.Outcome:
-        async def work() -> nonces.Outcome:
+    async def request() -> nonces.RecordedResponse:
+        async def work() -> nonces.RecordedResponse:
             nonlocal calls
             calls += 1
             await asyncio.sleep(0.01)  # let the duplicates pile up behind the key
-            return nonces.Outcome(201, {"n": calls})
+            return nonces.RecordedResponse(201, {"n": calls})
 
         async with session_scope(session_factory) as session:
             return await nonces.once(

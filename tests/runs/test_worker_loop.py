@@ -331,7 +331,8 @@ async def test_shutdown_finishes_quick_handlers_and_releases_the_rest(place: Pla
     assert (await event_types(stuck))[-1] is EventType.RUN_PENDING
     async with session_scope(read_only=True) as session:
         gone = await session.get(Worker, "w-stop")
-    assert gone is not None and "stopped_at" in gone.details
+    assert gone is not None and gone.stopped_at is not None
+    assert gone.registered_by_user_id is None
 
 
 async def test_a_second_signal_releases_at_once(place: Place) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
@@ -11,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.accounts import passwords
+from praisonai_platform.core.clock import utcnow
 from praisonai_platform.core.errors import Conflict, Unauthenticated, ValidationFailed
 from praisonai_platform.db.models import User
 
@@ -97,7 +97,7 @@ async def authenticate(session: AsyncSession, *, email: str, password: str) -> U
     ok = await passwords.verify_password(password, user.password_hash if user else None)
     if user is None or not ok or not user.is_active:
         raise Unauthenticated("wrong email or password", code="invalid_credentials")
-    user.last_login_at = datetime.now(UTC)
+    user.last_login_at = utcnow()
     return user
 
 

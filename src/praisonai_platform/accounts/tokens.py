@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import jwt
 
+from praisonai_platform.core.clock import utcnow
 from praisonai_platform.core.errors import Unauthenticated
 from praisonai_platform.core.server_settings import ServerSettings
 
@@ -14,7 +15,7 @@ TOKEN_TYPE = "access"
 
 
 def issue(settings: ServerSettings, user_id: str) -> str:
-    now = datetime.now(UTC)
+    now = utcnow()
     claims = {
         "sub": user_id,
         "iat": now,

@@ -30,7 +30,7 @@ class ActivityFilter:
     actor_ids: Sequence[str] = ()
     actor_types: Sequence[ActorType] = ()
 
-    def apply(self, statement: Select[tuple[ActivityLog]]) -> Select[tuple[ActivityLog]]:
+    def apply(self, statement: Select[ActivityLog]) -> Select[ActivityLog]:
         for column, values in (
             (ActivityLog.entity_type, self.entity_types),
             (ActivityLog.action, self.actions),

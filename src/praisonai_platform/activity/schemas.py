@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from praisonai_platform.core.enums import ActorType
-from praisonai_platform.core.schemas import ResponseSchema, enum_input
+from praisonai_platform.core.schemas import ResponseSchema, lenient_input
 
-ActorTypeInput = enum_input(ActorType)
+ActorTypeInput = Annotated[ActorType, lenient_input(ActorType)]
 
 
 class ActivityLogResponse(ResponseSchema):

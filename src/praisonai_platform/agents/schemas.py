@@ -14,12 +14,12 @@ from praisonai_platform.core.schemas import (
     Name,
     ResponseSchema,
     Schema,
-    enum_input,
+    lenient_input,
 )
 
 # 0.1.9 called the busy state `working`.
-AgentStatusInput = enum_input(AgentStatus, {"working": "active"})
-RuntimeModeInput = enum_input(AgentRuntimeMode)
+AgentStatusInput = Annotated[AgentStatus, lenient_input(AgentStatus, {"working": "active"})]
+RuntimeModeInput = Annotated[AgentRuntimeMode, lenient_input(AgentRuntimeMode)]
 ConcurrentTasks = Annotated[int, Field(ge=1, le=1000)]
 AvatarUrl = Annotated[str, Field(max_length=2048)]
 

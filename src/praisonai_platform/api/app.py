@@ -15,6 +15,7 @@ from praisonai_platform import __version__
 from praisonai_platform.accounts import passwords
 from praisonai_platform.accounts.oauth.settings import load_oauth_config
 from praisonai_platform.api.admin import install_admin
+from praisonai_platform.api.admin.settings import load_admin_settings
 from praisonai_platform.api.errors import install_error_handlers
 from praisonai_platform.api.limits import RequestGuard
 from praisonai_platform.api.router import api_router
@@ -22,6 +23,7 @@ from praisonai_platform.billing.settings import load_billing_settings
 from praisonai_platform.core.server_settings import ServerSettings, load_server_settings
 from praisonai_platform.db import get_engine, get_settings, reset_engine
 from praisonai_platform.db.migrate import run_migrations_if_enabled
+from praisonai_platform.runs.settings import load_run_settings
 
 logger = logging.getLogger("praisonai_platform")
 
@@ -47,6 +49,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(server_settings: ServerSettings | None = None) -> FastAPI:
+    """The application, with every setting read once, here: a bad value stops the start (rather
+    than failing a request later), and the routes read them from `app.state`."""
     settings = server_settings or load_server_settings()
     app = FastAPI(
         title="praisonai-platform",
@@ -55,11 +59,13 @@ def create_app(server_settings: ServerSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.server_settings = settings
+    app.state.oauth_config = load_oauth_config()
+    app.state.billing_settings = load_billing_settings()
+    app.state.run_settings = load_run_settings()
+    app.state.admin_settings = load_admin_settings()
     install_error_handlers(app)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.include_router(api_router)
-    app.state.oauth_config = load_oauth_config()  # a bad provider setting stops the start
-    load_billing_settings()  # so does a bad billing setting, rather than a 500 later
     install_admin(app)
 
     @app.get("/health", tags=["health"])

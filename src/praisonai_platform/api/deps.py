@@ -1,9 +1,9 @@
-"""Request-scoped dependencies: the database session, the server settings and the caller."""
+"""Request-scoped dependencies: the database session, the settings and the caller."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from praisonai_platform.accounts import service as users
 from praisonai_platform.accounts import tokens
 from praisonai_platform.accounts.api_keys import service as api_keys
+from praisonai_platform.billing.settings import BillingSettings, load_billing_settings
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.errors import Unauthenticated
 from praisonai_platform.core.server_settings import ServerSettings, load_server_settings
@@ -29,12 +30,30 @@ async def get_db() -> AsyncIterator[AsyncSession]:
 DbSession = Annotated[AsyncSession, Depends(get_db, scope="function")]
 
 
+T = TypeVar("T")
+
+
+def app_setting(request: Request, name: str, loader: Callable[[], T]) -> T:
+    """`app.state.<name>`, read by create_app; an application built without it reads it on
+    first use and keeps it, so settings are never read again per request."""
+    state: Any = request.app.state
+    value: T | None = getattr(state, name, None)
+    if value is None:
+        value = loader()
+        setattr(state, name, value)
+    return value
+
+
 def get_server_settings(request: Request) -> ServerSettings:
-    settings = getattr(request.app.state, "server_settings", None)
-    return settings if settings is not None else load_server_settings()
+    return app_setting(request, "server_settings", load_server_settings)
+
+
+def get_billing_settings(request: Request) -> BillingSettings:
+    return app_setting(request, "billing_settings", load_billing_settings)
 
 
 ServerConfig = Annotated[ServerSettings, Depends(get_server_settings)]
+BillingConfig = Annotated[BillingSettings, Depends(get_billing_settings)]
 
 _bearer = HTTPBearer(
     auto_error=False,

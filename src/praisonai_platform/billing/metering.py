@@ -15,15 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.billing import service as credits
-from praisonai_platform.billing.settings import BillingSettings, load_billing_settings
+from praisonai_platform.billing.settings import BillingSettings
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.errors import Conflict, ValidationFailed
+from praisonai_platform.core.limits import MAX_STEP_AMOUNT, MAX_STEP_NAME
 from praisonai_platform.db.models import ActorType, Agent
 from praisonai_platform.runs import checks as run_values
 from praisonai_platform.runs.reports.service import authorize_worker, lock_held_run
-
-MAX_STEP_LENGTH = 100
-MAX_STEP_AMOUNT = 10**12
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +51,11 @@ async def payer_id(
     return payer
 
 
-async def require_start_balance(session: AsyncSession, actor: Actor) -> None:
+async def require_start_balance(
+    session: AsyncSession, actor: Actor, settings: BillingSettings
+) -> None:
     """With billing enabled, whoever would pay for a run the actor queues needs the minimum
     balance to start it (402 otherwise)."""
-    settings = load_billing_settings()
     if not settings.billing_enabled:
         return
     payer = await payer_id(session, actor.type, actor.id)
@@ -65,13 +64,13 @@ async def require_start_balance(session: AsyncSession, actor: Actor) -> None:
 
 async def charge(
     session: AsyncSession,
-    actor: Actor | None,
+    actor: Actor,
     run_id: str,
     worker_id: str,
     *,
     step: str | int,
     amount: int,
-    settings: BillingSettings | None = None,
+    settings: BillingSettings,
 ) -> UsageCharge:
     """Charge `amount` micro-credits for `step` of the run this worker holds (409 `run_not_held`
     otherwise); 402 when the payer's balance does not cover it."""
@@ -84,14 +83,19 @@ async def charge(
         raise ValidationFailed(
             f"amount: whole micro-credits from 0 to {MAX_STEP_AMOUNT}", code="invalid_amount"
         )
-    settings = settings or load_billing_settings()
     await authorize_worker(session, actor, run_id, worker_id)
     run = await lock_held_run(session, run_id, worker_id)
     payer = await payer_id(session, run.created_by_type, run.created_by_id)
     if not settings.billing_enabled:
         return UsageCharge(False, await credits.balance(session, payer), billing_enabled=False)
     result = await credits.charge_run_step(
-        session, user_id=payer, run_id=run.id, step=step_key, amount=amount, actor=actor
+        session,
+        user_id=payer,
+        run_id=run.id,
+        step=step_key,
+        amount=amount,
+        # The ledger writes the system as no actor.
+        actor=None if actor.is_system else actor,
     )
     charged = result is not None and result.created
     return UsageCharge(charged, await credits.balance(session, payer), billing_enabled=True)
@@ -100,10 +104,10 @@ async def charge(
 def _step_key(step: str | int) -> str:
     if isinstance(step, int) and not isinstance(step, bool):
         return str(run_values.count(step, "step"))
-    key = run_values.text(step, "step", MAX_STEP_LENGTH) if isinstance(step, str) else ""
+    key = run_values.text(step, "step", MAX_STEP_NAME) if isinstance(step, str) else ""
     if not key.strip():
         raise ValidationFailed(
-            f"step: a name of 1 to {MAX_STEP_LENGTH} characters or a whole number",
+            f"step: a name of 1 to {MAX_STEP_NAME} characters or a whole number",
             code="invalid_step",
         )
     return key

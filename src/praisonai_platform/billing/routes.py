@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 
-from fastapi import Depends, Response
+from fastapi import Response
 
-from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.deps import BillingConfig, CurrentActor, DbSession
 from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.billing import admin as credit_admin
 from praisonai_platform.billing import service as credits
@@ -18,14 +18,15 @@ from praisonai_platform.billing.schemas import (
     LedgerEntryResponse,
     as_credits,
 )
-from praisonai_platform.billing.settings import BillingSettings, load_billing_settings
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.schemas import ErrorResponse
 
 router = APIRouter(tags=["credits"])
 
-Billing = Annotated[BillingSettings, Depends(load_billing_settings)]
-_INSUFFICIENT = {402: {"model": ErrorResponse, "description": "The balance does not cover it"}}
+Billing = BillingConfig  # read once, when the app starts
+_INSUFFICIENT: dict[int | str, dict[str, Any]] = {
+    402: {"model": ErrorResponse, "description": "The balance does not cover it"}
+}
 
 
 @router.get("/credits", response_model=BalanceResponse)

@@ -12,8 +12,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, Strict
 
-from praisonai_platform.billing.service import MAX_AMOUNT, MICRO_CREDITS_PER_CREDIT
+from praisonai_platform.core.limits import MAX_AMOUNT
 from praisonai_platform.core.schemas import EntityId, Name, ResponseSchema, Schema
+
+MICRO_CREDITS_PER_CREDIT = 1_000_000
 
 
 def _not_zero(value: int) -> int:

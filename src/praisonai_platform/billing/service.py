@@ -19,12 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from praisonai_platform.billing.settings import BillingSettings
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.errors import InsufficientCredits, NotFound, ValidationFailed
+from praisonai_platform.core.limits import MAX_AMOUNT
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
 from praisonai_platform.db.models import ActorType, CreditLedgerEntry, User
 
-MICRO_CREDITS_PER_CREDIT = 1_000_000
-# One entry moves at most a billion credits; a balance stays within ±2**62, far from overflow.
-MAX_AMOUNT = 10**15
+# A balance stays within ±2**62, far from overflow (an entry moves at most MAX_AMOUNT).
 MAX_BALANCE = 2**62
 RUN_SOURCE = "run"
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from praisonai_platform.config import ConfigurationError
+from praisonai_platform.core.settings import load
 
 # Bounds that keep every product of amount and price far inside a signed 64-bit column.
 MAX_MICRO_CREDITS_PER_UNIT = 10**9
@@ -23,19 +23,36 @@ CurrencyCode = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")]
 class BillingSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLATFORM_", case_sensitive=False, extra="ignore")
 
-    # Off: runs start and run without looking at balances.
-    billing_enabled: bool = False
-    # Micro-credits a user must hold to start a run while billing is enabled (default 1 credit).
-    billing_min_balance: int = Field(default=1_000_000, ge=0, le=MAX_MIN_BALANCE)
-    # Micro-credits granted per minor unit (cent) of each accepted currency; a payment in any
-    # other currency is recorded as failed and credits nothing. Default: 1 USD = 1 credit.
+    billing_enabled: bool = Field(
+        default=False,
+        description="Charge runs in credits. Off: runs start and run without looking at "
+        "balances, and reported usage charges nothing.",
+    )
+    billing_min_balance: int = Field(
+        default=1_000_000,
+        ge=0,
+        le=MAX_MIN_BALANCE,
+        description="Micro-credits a user must hold to start a run while billing is enabled "
+        "(1,000,000 = 1 credit).",
+    )
     billing_micro_credits_per_unit: dict[
         CurrencyCode, Annotated[int, Field(gt=0, le=MAX_MICRO_CREDITS_PER_UNIT)]
-    ] = Field(default_factory=lambda: {"USD": 10_000})
-    # Stripe's endpoint signing secret (whsec_…); unset: every Stripe webhook is refused.
-    stripe_webhook_secret: SecretStr | None = None
-    # The secret_token given to Telegram's setWebhook; unset: every Telegram webhook is refused.
-    telegram_webhook_secret: SecretStr | None = None
+    ] = Field(
+        default_factory=lambda: {"USD": 10_000},
+        description="JSON object: micro-credits granted per minor unit (cent) of each accepted "
+        "currency. A payment in any other currency is recorded as failed and credits nothing. "
+        "The default makes 1 USD worth 1 credit.",
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Stripe's endpoint signing secret (whsec_…). Unset: every Stripe webhook "
+        "is refused.",
+    )
+    telegram_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret_token given to Telegram's setWebhook. Unset: every Telegram "
+        "webhook is refused.",
+    )
 
     @field_validator("billing_micro_credits_per_unit")
     @classmethod
@@ -54,14 +71,7 @@ class BillingSettings(BaseSettings):
 
 
 def load_billing_settings() -> BillingSettings:
-    """Read the billing settings; a bad value raises ConfigurationError naming the variable."""
-    try:
-        return BillingSettings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"PLATFORM_{str(error['loc'][0]).upper()}: {error['msg']}"
-            if error["loc"]
-            else str(error["msg"])
-            for error in exc.errors()
-        )
-        raise ConfigurationError(f"invalid configuration: {problems}") from None
+    """Read the billing settings; a bad value raises ConfigurationError naming the variable.
+
+    A process calls this once, when it starts, and passes the result on."""
+    return load(BillingSettings)

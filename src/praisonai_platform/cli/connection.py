@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from praisonai_platform.cli import session_store
 from praisonai_platform.cli.output import CliError
+from praisonai_platform.cli.settings import load_client_settings
 from praisonai_platform.client import NotFound, PlatformClient
 from praisonai_platform.client.models import Issue, Workspace
 from praisonai_platform.client.transport import DEFAULT_URL, resolve_base_url
@@ -26,7 +26,7 @@ def connect(url: str | None, *, signed_in: bool = True) -> PlatformClient:
     base_url = server_url(url)
     stored = session_store.load()
     token = stored.token if stored and resolve_base_url(stored.url) == base_url else None
-    if os.environ.get("PLATFORM_TOKEN"):
+    if load_client_settings().token is not None:
         token = None  # the client takes it from the environment
     client = PlatformClient(base_url=base_url, token=token if signed_in else "")
     if signed_in and client.token is None and client.api_key is None:

@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from praisonai_platform.cli.settings import load_client_settings
+
 APP_DIRECTORY = "praisonai-platform"
 SESSION_FILE = "session.json"
 
@@ -27,7 +29,7 @@ class StoredSession:
 
 
 def config_dir() -> Path:
-    override = os.environ.get("PLATFORM_CONFIG_DIR")
+    override = load_client_settings().config_dir
     if override:
         return Path(override).expanduser()
     xdg = os.environ.get("XDG_CONFIG_HOME")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -22,14 +23,14 @@ DatabaseOption = typer.Option(None, "--database-url", help="Database URL; overri
 @app.command()
 def create(
     email: str = typer.Option(..., help="Email address; the user signs in with it."),
-    name: str = typer.Option(None, help="User name; derived from the email when left out."),
-    password: str = typer.Option(
+    name: str | None = typer.Option(None, help="User name; derived from the email when left out."),
+    password: str | None = typer.Option(
         None,
         envvar="PLATFORM_USER_PASSWORD",
         help="Password (8 to 1024 characters); asked for, unseen, when left out.",
     ),
     admin: bool = typer.Option(False, "--admin", help="May sign in to the admin UI at /admin."),
-    database_url: str = DatabaseOption,
+    database_url: str | None = DatabaseOption,
 ) -> None:
     """Create a user (with --admin: an administrator)."""
     if password is None:
@@ -43,16 +44,16 @@ def create(
 def promote(
     email: str = typer.Argument(..., help="Email address of an existing user."),
     revoke: bool = typer.Option(False, "--revoke", help="Take the admin right away instead."),
-    database_url: str = DatabaseOption,
+    database_url: str | None = DatabaseOption,
 ) -> None:
     """Make an existing user an administrator (or, with --revoke, no longer one)."""
     user = _run(_set_admin(database_url, email, not revoke))
     typer.echo(f"{user.name} <{user.email}> is {'an admin' if user.is_admin else 'not an admin'}")
 
 
-def _run(work: object) -> User:
+def _run(work: Coroutine[Any, Any, User]) -> User:
     try:
-        return asyncio.run(work)  # type: ignore[arg-type]
+        return asyncio.run(work)
     except PlatformError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from None

@@ -2,30 +2,76 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from praisonai_platform.db.models import ActorType, User
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Actor:
-    """The principal behind a request. `user` is the person whose rights apply.
+    """The principal behind a request or a piece of work.
 
-    For an agent, `id` is the agent's id and `user` the owner of the key it acts through.
-    `scopes` limits what the credential may do (None: everything the user may do);
-    `workspace_id` pins the credential to one workspace.
+    A person or an agent: `user` is the person whose rights apply. For an agent, `id` is the
+    agent's id and `user` the owner of the key it acts through. `scopes` limits what the
+    credential may do (None: everything the user may do); `workspace_id` pins the credential to
+    one workspace.
+
+    The system (`Actor.system()`): the server's own in-process workers, which work on the
+    shared database directly and are trusted with every run and worker. It acts for no person:
+    asking it for `user` or `user_id` is a programming error and raises.
     """
 
     type: ActorType
     id: str
-    user: User
-    scopes: frozenset[str] | None = None
-    workspace_id: str | None = None
-    api_key_id: str | None = field(default=None)
+    _user: User | None
+    scopes: frozenset[str] | None
+    workspace_id: str | None
+    api_key_id: str | None
+
+    def __init__(
+        self,
+        type: ActorType,
+        id: str,
+        user: User,
+        scopes: frozenset[str] | None = None,
+        workspace_id: str | None = None,
+        api_key_id: str | None = None,
+    ) -> None:
+        if type is ActorType.SYSTEM:
+            raise ValueError("the system actor is Actor.system()")
+        self._assign(type, id, user, scopes, workspace_id, api_key_id)
+
+    def _assign(
+        self,
+        type: ActorType,
+        id: str,
+        user: User | None,
+        scopes: frozenset[str] | None,
+        workspace_id: str | None,
+        api_key_id: str | None,
+    ) -> None:
+        # Frozen: fields are set once, here.
+        object.__setattr__(self, "type", type)
+        object.__setattr__(self, "id", id)
+        object.__setattr__(self, "_user", user)
+        object.__setattr__(self, "scopes", scopes)
+        object.__setattr__(self, "workspace_id", workspace_id)
+        object.__setattr__(self, "api_key_id", api_key_id)
 
     @classmethod
     def for_user(cls, user: User) -> Actor:
         return cls(type=ActorType.USER, id=user.id, user=user)
+
+    @classmethod
+    def system(cls) -> Actor:
+        """The server's own in-process workers (see the class docstring)."""
+        return SYSTEM
+
+    @property
+    def user(self) -> User:
+        if self._user is None:
+            raise RuntimeError("the system actor acts for no person: check `is_system` first")
+        return self._user
 
     @property
     def user_id(self) -> str:
@@ -34,3 +80,16 @@ class Actor:
     @property
     def is_agent(self) -> bool:
         return self.type is ActorType.AGENT
+
+    @property
+    def is_system(self) -> bool:
+        return self.type is ActorType.SYSTEM
+
+
+def _system_actor() -> Actor:
+    actor = object.__new__(Actor)
+    actor._assign(ActorType.SYSTEM, ActorType.SYSTEM.value, None, None, None, None)
+    return actor
+
+
+SYSTEM = _system_actor()

@@ -1,4 +1,9 @@
-"""The time leases and heartbeats are measured against."""
+"""The clock: `utcnow` for this process's time (timezone-aware, UTC), `database_now` for the time
+leases and heartbeats are measured against.
+
+`utcnow` is defined beside the column types in db.types, whose column defaults need it below
+this package; everything above the database imports it from here.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from sqlalchemy import ColumnElement, Interval, func, literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.db.types import UTCDateTime, utcnow
+
+__all__ = ["database_now", "utcnow"]
 
 
 def database_now(session: AsyncSession, offset: timedelta | None = None) -> ColumnElement[datetime]:

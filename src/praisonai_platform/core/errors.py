@@ -50,11 +50,6 @@ class PreconditionFailed(PlatformError):
     default_code = "precondition_failed"
 
 
-class PayloadTooLarge(PlatformError):
-    status_code = 413
-    default_code = "payload_too_large"
-
-
 class ValidationFailed(PlatformError):
     status_code = 422
     default_code = "validation_failed"

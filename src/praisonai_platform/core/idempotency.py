@@ -1,5 +1,5 @@
-"""Idempotency keys (seed 002's NonceItem): the first request with a key does the work, a repeat
-gets the first one's result.
+"""Idempotency keys (stored as nonces): the first request with a key does the work, a repeat gets
+the first one's result.
 
 Insert first, never check first: the key's row is inserted in a savepoint before the work, in the
 work's transaction, so the unique (scope, key) index decides. A concurrent duplicate waits at that
@@ -31,7 +31,7 @@ _TAKE_TRIES = 3
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class RecordedResponse:
     """What a request answered: replayed to every repeat of its key."""
 
     status_code: int
@@ -53,8 +53,8 @@ async def once(
     key: str,
     request_hash: str,
     ttl: timedelta,
-    work: Callable[[], Awaitable[Outcome]],
-) -> Outcome:
+    work: Callable[[], Awaitable[RecordedResponse]],
+) -> RecordedResponse:
     """Do `work` unless this key was used before; then answer what the first request did."""
     nonce, earlier = await _take(session, scope, key, request_hash, ttl)
     if earlier is not None:
@@ -84,7 +84,7 @@ async def purge_expired(session: AsyncSession, *, now: datetime | None = None) -
 
 async def _take(
     session: AsyncSession, scope: str, key: str, request_hash: str, ttl: timedelta
-) -> tuple[Nonce | None, Outcome | None]:
+) -> tuple[Nonce | None, RecordedResponse | None]:
     """(our new nonce, None) when the key is ours, or (None, the first request's outcome)."""
     if not key or len(key) > MAX_KEY_LENGTH or len(scope) > MAX_KEY_LENGTH:
         raise ValidationFailed(
@@ -127,7 +127,7 @@ async def _take(
                 "a request with this Idempotency-Key is still in progress",
                 code="idempotency_key_in_progress",
             )
-        return None, Outcome(existing.status_code, existing.response, replayed=True)
+        return None, RecordedResponse(existing.status_code, existing.response, replayed=True)
     raise Conflict(
         "this Idempotency-Key is contended; try again", code="idempotency_key_in_progress"
     )

@@ -16,12 +16,16 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from praisonai_platform.core.errors import ValidationFailed
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+
+# A mapped column (`Issue.created_at`) or any SQL expression built from one.
+SortExpression = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +40,7 @@ class SortKey:
     """One column (or expression) of a list's order."""
 
     name: str
-    expression: ColumnElement[Any]
+    expression: SortExpression
     descending: bool = False
     kind: type = str  # str, int or datetime: what a cursor value must decode to
 
@@ -52,7 +56,7 @@ class Page(Generic[T]):
 
 async def paginate(
     session: AsyncSession,
-    statement: Select[Any],
+    statement: Select[*tuple[Any, ...]],
     order: list[SortKey],
     page: PageRequest,
     *,

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import enum
-import math
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import (
@@ -18,32 +16,17 @@ from pydantic import (
     model_validator,
 )
 
-E = TypeVar("E", bound=enum.StrEnum)
+from praisonai_platform.core.limits import MAX_ID, MAX_NAME, MAX_TEXT, MAX_TITLE
+from praisonai_platform.core.validation import unstorable
 
-MAX_TITLE = 500
-MAX_NAME = 200
-MAX_TEXT = 100_000
-MAX_ID = 64
+E = TypeVar("E", bound=enum.StrEnum)
 
 
 def check_text(value: Any) -> Any:
     """Refuse what no database stores faithfully: NUL characters, unpaired surrogates, NaN."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError("text must not contain NUL characters")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("text must be valid Unicode") from None
-    elif isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("numbers must be finite (no NaN or Infinity)")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            check_text(key)
-            check_text(item)
-    elif isinstance(value, list):
-        for item in value:
-            check_text(item)
+    problem = unstorable(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -99,11 +82,10 @@ def lenient_enum(
     return parse
 
 
-def enum_input(enum_class: type[E], aliases: dict[str, str] | None = None) -> Any:
-    return Annotated[enum_class, BeforeValidator(lenient_enum(enum_class, aliases))]
-
-
-Timestamp = datetime
+def lenient_input(enum_class: type[E], aliases: dict[str, str] | None = None) -> BeforeValidator:
+    """Metadata for `Annotated[SomeEnum, lenient_input(SomeEnum)]`: the field keeps the enum as
+    its type (for type checkers and the OpenAPI schema) and also accepts lenient spellings."""
+    return BeforeValidator(lenient_enum(enum_class, aliases))
 
 
 class ErrorResponse(BaseModel):

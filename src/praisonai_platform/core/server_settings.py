@@ -1,4 +1,4 @@
-"""Settings of the server and its authentication (PLATFORM_*)."""
+"""Settings of the server and its authentication (PLATFORM_*), and where it listens."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import secrets
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from praisonai_platform.config import ConfigurationError
+from praisonai_platform.core.errors import ConfigurationError
+from praisonai_platform.core.settings import load
 
 logger = logging.getLogger("praisonai_platform")
 
@@ -20,10 +21,28 @@ MIN_PRODUCTION_SECRET_BYTES = 32
 class ServerSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLATFORM_", case_sensitive=False, extra="ignore")
 
-    env: Literal["development", "production", "test"] = "development"
-    jwt_secret: str | None = None
-    jwt_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60, le=90 * 24 * 3600)
-    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    env: Literal["development", "production", "test"] = Field(
+        default="development",
+        description="`production` refuses to start without a strong PLATFORM_JWT_SECRET and "
+        "sends the admin session cookie over HTTPS only.",
+    )
+    jwt_secret: str | None = Field(
+        default=None,
+        description="Signs sign-in tokens; at least 32 bytes in production (e.g. `openssl rand "
+        "-base64 48`). Unset outside production: a random secret, so sign-ins end when the "
+        "server stops.",
+    )
+    jwt_ttl_seconds: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        le=90 * 24 * 3600,
+        description="How long a sign-in token is valid.",
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body accepted; larger ones are answered 413.",
+    )
 
     def signing_secret(self) -> str:
         """The JWT secret; refuses to run production without a strong one."""
@@ -50,10 +69,33 @@ def _ephemeral_secret() -> str:
 
 
 def load_server_settings() -> ServerSettings:
-    try:
-        return ServerSettings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"PLATFORM_{str(error['loc'][0]).upper()}: {error['msg']}" for error in exc.errors()
-        )
-        raise ConfigurationError(f"invalid configuration: {problems}") from None
+    """Read the server's PLATFORM_* settings; a bad value raises ConfigurationError naming it."""
+    return load(ServerSettings)
+
+
+class ServeSettings(BaseSettings):
+    """Where `praisonai-platform serve` listens, and how much every process logs."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATFORM_", case_sensitive=False, extra="ignore")
+
+    host: str = Field(
+        default="127.0.0.1",
+        min_length=1,
+        description="Interface the server binds to (`serve --host` wins); 0.0.0.0 for all.",
+    )
+    port: int = Field(
+        default=8000, ge=1, le=65535, description="Port the server binds to (`serve --port` wins)."
+    )
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
+        default="info", description="Log level of the server and of workers."
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+def load_serve_settings() -> ServeSettings:
+    """Read PLATFORM_HOST, PLATFORM_PORT and PLATFORM_LOG_LEVEL."""
+    return load(ServeSettings)

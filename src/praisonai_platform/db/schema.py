@@ -8,7 +8,7 @@ from typing import TextIO
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection
 
 from praisonai_platform.config import Settings
 from praisonai_platform.db import models  # noqa: F401  (registers every table)
@@ -40,8 +40,3 @@ def create_schema_and_stamp(connection: Connection) -> None:
     MigrationContext.configure(connection).stamp(
         ScriptDirectory.from_config(alembic_config()), "head"
     )
-
-
-def has_application_tables(connection: Connection) -> bool:
-    existing = set(inspect(connection).get_table_names())
-    return bool(existing & set(Base.metadata.tables))

@@ -7,15 +7,13 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from praisonai_platform.config import Settings
 from praisonai_platform.db.engine import read_only_engine
 
 
 def create_session_factory(
-    settings: Settings | None, engine: AsyncEngine, *, read_only: bool = False
+    engine: AsyncEngine, *, read_only: bool = False
 ) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit and flush only when told to."""
-    _ = settings
     return async_sessionmaker(
         read_only_engine(engine) if read_only else engine,
         expire_on_commit=False,

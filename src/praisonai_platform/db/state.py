@@ -1,4 +1,5 @@
-"""The process-wide engine of seed 000: `get_engine`, `get_session`, `init_db`, `reset_engine`."""
+"""The process-wide engine and its sessions: `get_engine`, `get_session`, `init_db`,
+`reset_engine`."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ class _EngineState:
     def __init__(self, settings: Settings, engine: AsyncEngine) -> None:
         self.settings = settings
         self.engine = engine
-        self.sessions = create_session_factory(settings, engine)
-        self.read_only_sessions = create_session_factory(settings, engine, read_only=True)
+        self.sessions = create_session_factory(engine)
+        self.read_only_sessions = create_session_factory(engine, read_only=True)
 
 
 _state: _EngineState | None = None

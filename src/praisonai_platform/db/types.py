@@ -13,6 +13,7 @@ from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
+    """Now, timezone-aware in UTC: the one clock of this process (services use core.clock's)."""
     return datetime.now(UTC)
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, or_, select
 from sqlalchemy.orm import aliased
 
 from praisonai_platform.core.errors import ValidationFailed
-from praisonai_platform.core.paging import SortKey
+from praisonai_platform.core.paging import SortExpression, SortKey
 from praisonai_platform.db.models import (
     ActorType,
     Issue,
@@ -113,12 +112,12 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def order(sort: str) -> list[SortKey]:
+def sort_keys(sort: str) -> list[SortKey]:
     """The keys of a sort; the first is named after the sort itself so that a cursor from one
     ordering is refused by another."""
     descending = sort.startswith("-")
     field = sort.removeprefix("-")
-    first: dict[str, tuple[ColumnElement[Any], type]] = {
+    first: dict[str, tuple[SortExpression, type]] = {
         "number": (Issue.issue_number, int),
         "created_at": (Issue.created_at, datetime),
         "updated_at": (Issue.updated_at, datetime),
@@ -127,7 +126,7 @@ def order(sort: str) -> list[SortKey]:
     if field not in first:
         raise ValidationFailed(f"cannot sort by {sort!r}", code="invalid_sort")
     expression, kind = first[field]
-    order = [SortKey(sort, expression, descending, kind)]
+    keys = [SortKey(sort, expression, descending, kind)]
     if field == "priority":
-        order.append(SortKey("number", Issue.issue_number, kind=int))
-    return [*order, SortKey("id", Issue.id)]
+        keys.append(SortKey("number", Issue.issue_number, kind=int))
+    return [*keys, SortKey("id", Issue.id)]

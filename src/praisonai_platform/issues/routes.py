@@ -25,9 +25,40 @@ from praisonai_platform.issues.schemas import (
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["issues"])
 
 
+def _actor_kind(user_id: str | None, agent_id: str | None) -> str | None:
+    if user_id is not None:
+        return "user"
+    return "agent" if agent_id is not None else None
+
+
+def _issue_response(issue: Issue) -> IssueResponse:
+    return IssueResponse(
+        id=issue.id,
+        workspace_id=issue.workspace_id,
+        project_id=issue.project_id,
+        title=issue.title,
+        description=issue.description,
+        status=issue.status,
+        priority=issue.priority,
+        assignee_type=_actor_kind(issue.assignee_id, issue.assignee_agent_id),
+        assignee_id=issue.assignee_id or issue.assignee_agent_id,
+        creator_type=_actor_kind(issue.created_by_id, issue.created_by_agent_id),
+        creator_id=issue.created_by_id or issue.created_by_agent_id,
+        number=issue.issue_number,
+        issue_number=issue.issue_number,
+        identifier=issue.identifier,
+        parent_issue_id=issue.parent_id,
+        created_by_id=issue.created_by_id,
+        acceptance_criteria=issue.acceptance_criteria,
+        version=issue.version,
+        created_at=issue.created_at,
+        updated_at=issue.updated_at,
+    )
+
+
 def _with_etag(response: Response, issue: Issue) -> IssueResponse:
     response.headers["ETag"] = f'"{issue.version}"'
-    return IssueResponse.of(issue)
+    return _issue_response(issue)
 
 
 @router.post("/issues/", status_code=201, response_model=IssueResponse)
@@ -60,7 +91,7 @@ async def list_issues(
     page = await issues.list_issues(
         session, actor, workspace_id, filters, listing.page, sort=query.sort.value
     )
-    return [IssueResponse.of(issue) for issue in listing.items(page)]
+    return [_issue_response(issue) for issue in listing.items(page)]
 
 
 @router.get("/issues/{issue_id}", response_model=IssueResponse)
@@ -107,4 +138,4 @@ async def list_children(
 ) -> list[IssueResponse]:
     """The direct sub-issues of an issue, by number."""
     page = await issues.children(session, actor, workspace_id, issue_id, listing.page)
-    return [IssueResponse.of(issue) for issue in listing.items(page)]
+    return [_issue_response(issue) for issue in listing.items(page)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, Field, field_validator
 
@@ -15,11 +15,8 @@ from praisonai_platform.core.schemas import (
     ResponseSchema,
     Schema,
     Title,
-    enum_input,
+    lenient_input,
 )
-
-if TYPE_CHECKING:
-    from praisonai_platform.db.models import Issue
 
 
 class AssigneeType(enum.StrEnum):
@@ -38,9 +35,9 @@ class IssueSort(enum.StrEnum):
     PRIORITY_DESC = "-priority"
 
 
-StatusInput = enum_input(IssueStatus)
-PriorityInput = enum_input(IssuePriority)
-AssigneeTypeInput = enum_input(AssigneeType)
+StatusInput = Annotated[IssueStatus, lenient_input(IssueStatus)]
+PriorityInput = Annotated[IssuePriority, lenient_input(IssuePriority)]
+AssigneeTypeInput = Annotated[AssigneeType, lenient_input(AssigneeType)]
 Criterion = Annotated[str, Field(min_length=1, max_length=10_000)]
 AcceptanceCriteria = Annotated[list[Criterion], Field(max_length=200)]
 IssueRef = Annotated[EntityId, Field(description="An issue id or key (ENG-42).")]
@@ -127,12 +124,6 @@ class IssueListQuery(Schema):
             raise ValueError("updated_since is out of range") from None
 
 
-def _actor_kind(user_id: str | None, agent_id: str | None) -> str | None:
-    if user_id is not None:
-        return "user"
-    return "agent" if agent_id is not None else None
-
-
 class IssueResponse(ResponseSchema):
     id: str
     workspace_id: str
@@ -154,28 +145,3 @@ class IssueResponse(ResponseSchema):
     version: int
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def of(cls, issue: Issue) -> IssueResponse:
-        return cls(
-            id=issue.id,
-            workspace_id=issue.workspace_id,
-            project_id=issue.project_id,
-            title=issue.title,
-            description=issue.description,
-            status=issue.status,
-            priority=issue.priority,
-            assignee_type=_actor_kind(issue.assignee_id, issue.assignee_agent_id),
-            assignee_id=issue.assignee_id or issue.assignee_agent_id,
-            creator_type=_actor_kind(issue.created_by_id, issue.created_by_agent_id),
-            creator_id=issue.created_by_id or issue.created_by_agent_id,
-            number=issue.issue_number,
-            issue_number=issue.issue_number,
-            identifier=issue.identifier,
-            parent_issue_id=issue.parent_id,
-            created_by_id=issue.created_by_id,
-            acceptance_criteria=issue.acceptance_criteria,
-            version=issue.version,
-            created_at=issue.created_at,
-            updated_at=issue.updated_at,
-        )

@@ -101,7 +101,7 @@ async def list_issues(
     statement = select(Issue).where(
         Issue.workspace_id == workspace_id, *issue_queries.conditions(workspace_id, filters)
     )
-    return await paginate(session, statement, issue_queries.order(sort), page)
+    return await paginate(session, statement, issue_queries.sort_keys(sort), page)
 
 
 async def children(
@@ -112,7 +112,7 @@ async def children(
     statement = select(Issue).where(
         Issue.workspace_id == workspace_id, Issue.parent_id == parent.id
     )
-    return await paginate(session, statement, issue_queries.order("number"), page)
+    return await paginate(session, statement, issue_queries.sort_keys("number"), page)
 
 
 async def update(

@@ -1,4 +1,5 @@
-"""Projects: 0.1.9's `title` and the seed's `name` are one column, accepted and returned as both."""
+"""Projects: the name is one column, accepted and returned both as `title` (the field of API
+version 0.1.9) and as `name`."""
 
 from __future__ import annotations
 
@@ -15,27 +16,30 @@ from praisonai_platform.core.schemas import (
     Name,
     ResponseSchema,
     Schema,
-    enum_input,
+    lenient_input,
 )
 
 # Tolerant status input. Issue-style words map onto the project life cycle where the meaning is
 # unambiguous: in-progress/started → active, done/complete → completed, on-hold → paused,
 # backlog/planning → planned, and the American spelling of cancelled.
-ProjectStatusInput = enum_input(
+ProjectStatusInput = Annotated[
     ProjectStatus,
-    {
-        "in_progress": "active",
-        "in-progress": "active",
-        "started": "active",
-        "done": "completed",
-        "complete": "completed",
-        "on_hold": "paused",
-        "on-hold": "paused",
-        "backlog": "planned",
-        "planning": "planned",
-        "canceled": "cancelled",
-    },
-)
+    lenient_input(
+        ProjectStatus,
+        {
+            "in_progress": "active",
+            "in-progress": "active",
+            "started": "active",
+            "done": "completed",
+            "complete": "completed",
+            "on_hold": "paused",
+            "on-hold": "paused",
+            "backlog": "planned",
+            "planning": "planned",
+            "canceled": "cancelled",
+        },
+    ),
+]
 
 
 def _lower(value: Any) -> Any:

@@ -10,13 +10,13 @@ import math
 from typing import Any
 
 from praisonai_platform.core.errors import ValidationFailed
-
-MAX_INT = 2**31 - 1
+from praisonai_platform.core.limits import MAX_COUNT, MAX_PROGRESS
+from praisonai_platform.core.validation import unstorable
 
 
 def text(value: Any, field: str, max_length: int) -> str:
     """Text without NUL and valid Unicode, at most `max_length` characters."""
-    if not isinstance(value, str) or len(value) > max_length or not _storable(value):
+    if not isinstance(value, str) or len(value) > max_length or unstorable(value) is not None:
         raise ValidationFailed(
             f"{field}: text of at most {max_length} characters, without NUL", code="invalid_text"
         )
@@ -25,8 +25,10 @@ def text(value: Any, field: str, max_length: int) -> str:
 
 def count(value: Any, field: str) -> int:
     """A whole number that fits a 32-bit column and is not negative."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
-        raise ValidationFailed(f"{field}: a whole number from 0 to {MAX_INT}", code="invalid_count")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+        raise ValidationFailed(
+            f"{field}: a whole number from 0 to {MAX_COUNT}", code="invalid_count"
+        )
     return value
 
 
@@ -35,15 +37,17 @@ def percentage(value: Any, field: str) -> float:
         isinstance(value, bool)
         or not isinstance(value, int | float)
         or not math.isfinite(value)
-        or not 0 <= value <= 100
+        or not 0 <= value <= MAX_PROGRESS
     ):
-        raise ValidationFailed(f"{field}: a number from 0 to 100", code="invalid_progress")
+        raise ValidationFailed(
+            f"{field}: a number from 0 to {MAX_PROGRESS}", code="invalid_progress"
+        )
     return float(value)
 
 
 def json_object(value: Any, field: str, max_bytes: int) -> dict[str, Any]:
     """A JSON object of at most `max_bytes`: finite numbers, text without NUL, valid Unicode."""
-    if not isinstance(value, dict) or not _storable(value):
+    if not isinstance(value, dict) or unstorable(value) is not None:
         raise ValidationFailed(
             f"{field}: a JSON object of finite numbers and text without NUL", code="invalid_json"
         )
@@ -57,21 +61,3 @@ def json_object(value: Any, field: str, max_bytes: int) -> dict[str, Any]:
     if size > max_bytes:
         raise ValidationFailed(f"{field}: at most {max_bytes} bytes of JSON", code="invalid_json")
     return value
-
-
-def _storable(value: Any) -> bool:
-    if isinstance(value, str):
-        if "\x00" in value:
-            return False
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_storable(k) and _storable(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return all(_storable(item) for item in value)
-    return True

@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from praisonai_platform.api.deps import app_setting
 from praisonai_platform.core import idempotency as nonces
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.schemas import Schema
@@ -18,10 +19,7 @@ from praisonai_platform.runs.settings import RunSettings, load_run_settings
 
 def get_run_settings(request: Request) -> RunSettings:
     """PLATFORM_RUN_*, read once per application."""
-    settings = getattr(request.app.state, "run_settings", None)
-    if settings is None:
-        settings = request.app.state.run_settings = load_run_settings()
-    return settings
+    return app_setting(request, "run_settings", load_run_settings)
 
 
 RunConfig = Annotated[RunSettings, Depends(get_run_settings)]
@@ -46,7 +44,7 @@ async def respond_once(
     settings: RunSettings,
     key: str | None,
     body: Schema,
-    work: Callable[[], Awaitable[nonces.Outcome]],
+    work: Callable[[], Awaitable[nonces.RecordedResponse]],
 ) -> Response:
     """Do `work` once per Idempotency-Key (or every time without one) and answer its outcome.
 

@@ -20,7 +20,7 @@ def run_changed(
     *,
     action: str,
     event_type: EventType,
-    actor: Actor | None,
+    actor: Actor,
     by_agent: bool = False,
     old_state: str | None = None,
     message: str | None = None,
@@ -29,9 +29,9 @@ def run_changed(
 ) -> None:
     """Record that `run` changed.
 
-    `by_agent`: the change is the agent's own work, reported by its worker (the worker process or
-    a remote worker signed in as `actor`); the audit trail names the agent, and the person whose
-    credential reported it.
+    `by_agent`: the change is the agent's own work, reported by its worker (one of the server's
+    worker processes, `actor` the system, or a remote worker signed in as `actor`); the audit
+    trail names the agent, and the person whose credential reported it.
     """
     context: dict[str, Any] = {}
     if old_state is not None and old_state != run.state.value:
@@ -40,7 +40,7 @@ def run_changed(
     worker = worker_id or run.worker_id
     if worker is not None:
         context.setdefault("worker_id", worker)
-    if by_agent and actor is not None:
+    if by_agent and not actor.is_system:
         context["reported_by"] = actor.user_id
     events.record(
         session,
@@ -53,7 +53,8 @@ def run_changed(
     )
     entry = activity.record(
         session,
-        None if by_agent else actor,
+        # The audit trail writes the system as no actor; the agent is filled in below.
+        None if by_agent or actor.is_system else actor,
         workspace_id=run.workspace_id,
         entity_type="run",
         entity_id=run.id,

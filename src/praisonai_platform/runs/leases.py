@@ -12,10 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from praisonai_platform.core.actors import Actor
-from praisonai_platform.core.clock import database_now
+from praisonai_platform.core.actors import SYSTEM, Actor
+from praisonai_platform.core.clock import database_now, utcnow
 from praisonai_platform.db.models import EventType, Run, RunState, Worker
-from praisonai_platform.db.types import utcnow
 from praisonai_platform.runs.history import run_changed
 from praisonai_platform.runs.settings import RunSettings
 from praisonai_platform.runs.workers import service as workers
@@ -53,7 +52,7 @@ async def reclaim_expired(session: AsyncSession, settings: RunSettings) -> list[
 
 
 async def release(
-    session: AsyncSession, actor: Actor | None, worker_id: str, run_ids: Sequence[str] | None = None
+    session: AsyncSession, actor: Actor, worker_id: str, run_ids: Sequence[str] | None = None
 ) -> list[Run]:
     """A worker gives runs back unfinished (it is shutting down): pending again, the attempt not
     counted against the run. Without `run_ids`, every run the worker holds."""
@@ -92,7 +91,7 @@ async def release(
 
 
 async def sign_on(
-    session: AsyncSession, actor: Actor | None, worker_id: str | None = None, **fields: Any
+    session: AsyncSession, actor: Actor, worker_id: str | None = None, **fields: Any
 ) -> Worker:
     """Register a worker. A worker that registers again under its id has restarted: whatever it
     held before works no more, so it goes back to the queue at once."""
@@ -101,7 +100,7 @@ async def sign_on(
     return worker
 
 
-async def sign_off(session: AsyncSession, actor: Actor | None, worker_id: str) -> Worker:
+async def sign_off(session: AsyncSession, actor: Actor, worker_id: str) -> Worker:
     """The worker stops: it is listed offline, and what it still holds goes back to the queue."""
     worker = await workers.go_offline(session, actor, worker_id)
     await release(session, actor, worker_id)
@@ -137,7 +136,7 @@ def _take_back(session: AsyncSession, run: Run) -> None:
         run,
         action=action,
         event_type=event_type,
-        actor=None,
+        actor=SYSTEM,
         old_state=RunState.PROCESSING.value,
         message=message,
         details={"reason": "lease_expired", "attempt_count": attempts},

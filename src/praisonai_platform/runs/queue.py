@@ -43,7 +43,7 @@ class ClaimFilter:
 
 async def claim(
     session: AsyncSession,
-    actor: Actor | None,
+    actor: Actor,
     worker_id: str,
     settings: RunSettings,
     filters: ClaimFilter | None = None,
@@ -52,10 +52,11 @@ async def claim(
 ) -> Run | None:
     """Give the oldest pending run this worker may take to it, or None when there is none.
 
-    A run is claimable while its agent runs fewer than `max_concurrent_tasks` runs. A remote
-    worker (`actor`) takes runs of workspaces its person is a member of only (of its agent only,
-    for an agent's credential). Lapsed leases are reclaimed first unless `reclaim` is False
-    (the worker process does that on its own schedule, off the claiming path).
+    A run is claimable while its agent runs fewer than `max_concurrent_tasks` runs. The server's
+    own worker processes (the system actor) take any; a remote worker takes runs of workspaces
+    its person is a member of only (of its agent only, for an agent's credential). Lapsed leases
+    are reclaimed first unless `reclaim` is False (the worker process does that on its own
+    schedule, off the claiming path).
     """
     await workers.ensure_owned(session, actor, worker_id)
     if reclaim:
@@ -83,13 +84,13 @@ async def claim(
 
 
 async def claim_run(
-    session: AsyncSession, actor: Actor | None, worker_id: str, run_id: str, settings: RunSettings
+    session: AsyncSession, actor: Actor, worker_id: str, run_id: str, settings: RunSettings
 ) -> Run:
     """Claim one particular run; 409 when it is not pending or its agent is at its limit."""
     workspace_id = await session.scalar(select(Run.workspace_id).where(Run.id == run_id))
     if workspace_id is None:
         raise NotFound("run not found")
-    if actor is not None:
+    if not actor.is_system:
         await workspace_access(session, actor, workspace_id, Action.RUN_WORK)
     run = await claim(session, actor, worker_id, settings, ClaimFilter(run_id=run_id))
     if run is not None:
@@ -121,8 +122,8 @@ _CANDIDATES = (
 
 
 def _candidates(
-    actor: Actor | None, filters: ClaimFilter, excluded_agents: Sequence[str] = ()
-) -> Select[Any]:
+    actor: Actor, filters: ClaimFilter, excluded_agents: Sequence[str] = ()
+) -> Select[str, str]:
     """Claimable runs, oldest first: pending, their agent below its limit, within reach."""
     conditions: list[ColumnElement[bool]] = []
     if filters.agent_id is not None:
@@ -133,7 +134,7 @@ def _candidates(
         conditions.append(_candidate.id == filters.run_id)
     if excluded_agents:
         conditions.append(_candidate.agent_id.not_in(list(excluded_agents)))
-    if actor is not None:
+    if not actor.is_system:
         conditions.append(
             _candidate.workspace_id.in_(
                 select(Member.workspace_id).where(Member.user_id == actor.user_id)
@@ -159,7 +160,7 @@ def _claimed_values(session: AsyncSession, worker_id: str, settings: RunSettings
 
 async def _claim_sqlite(
     session: AsyncSession,
-    actor: Actor | None,
+    actor: Actor,
     worker_id: str,
     settings: RunSettings,
     filters: ClaimFilter,
@@ -178,7 +179,7 @@ async def _claim_sqlite(
 
 async def _claim_postgres(
     session: AsyncSession,
-    actor: Actor | None,
+    actor: Actor,
     worker_id: str,
     settings: RunSettings,
     filters: ClaimFilter,

@@ -12,9 +12,10 @@ from typing import Annotated
 from fastapi import Depends, Query, Request, Response
 from pydantic import StringConstraints
 
-from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.deps import BillingConfig, CurrentActor, DbSession
 from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.core import idempotency as nonces
+from praisonai_platform.core.limits import MAX_ID
 from praisonai_platform.runs import service as runs
 from praisonai_platform.runs.deps import IdempotencyKey, RunConfig, respond_once
 from praisonai_platform.runs.schemas import RunCreate, RunDelegate, RunResponse, RunStateInput
@@ -23,7 +24,7 @@ from praisonai_platform.runs.service import RunFilter
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["runs"])
 
 _MAX_VALUES = 20
-_Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+_Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID)]
 
 
 def run_filter(
@@ -40,8 +41,8 @@ def run_filter(
 Filters = Annotated[RunFilter, Depends(run_filter)]
 
 
-def _created(run: object) -> nonces.Outcome:
-    return nonces.Outcome(201, RunResponse.model_validate(run).model_dump(mode="json"))
+def _created(run: object) -> nonces.RecordedResponse:
+    return nonces.RecordedResponse(201, RunResponse.model_validate(run).model_dump(mode="json"))
 
 
 @router.post("/runs", status_code=201, response_model=RunResponse)
@@ -51,13 +52,15 @@ async def create_run(
     actor: CurrentActor,
     session: DbSession,
     settings: RunConfig,
+    billing: BillingConfig,
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Queue a run for an agent of the workspace (members), optionally about an issue."""
 
-    async def work() -> nonces.Outcome:
-        return _created(await runs.create(session, actor, workspace_id, **body.model_dump()))
+    async def work() -> nonces.RecordedResponse:
+        run = await runs.create(session, actor, workspace_id, billing=billing, **body.model_dump())
+        return _created(run)
 
     return await respond_once(session, actor, request, settings, idempotency_key, body, work)
 
@@ -70,13 +73,16 @@ async def delegate_issue(
     actor: CurrentActor,
     session: DbSession,
     settings: RunConfig,
+    billing: BillingConfig,
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Delegate the issue (id or key) to an agent: `agent_id`, or the agent it is assigned to."""
 
-    async def work() -> nonces.Outcome:
-        run = await runs.delegate(session, actor, workspace_id, issue_id, **body.model_dump())
+    async def work() -> nonces.RecordedResponse:
+        run = await runs.delegate(
+            session, actor, workspace_id, issue_id, billing=billing, **body.model_dump()
+        )
         return _created(run)
 
     return await respond_once(session, actor, request, settings, idempotency_key, body, work)

@@ -8,26 +8,40 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from praisonai_platform.core.enums import ActorType, EventType, RunState
-from praisonai_platform.core.schemas import (
+from praisonai_platform.core.limits import (
+    DEFAULT_MAX_ATTEMPTS,
+    MAX_ATTEMPTS,
+    MAX_COUNT,
+    MAX_CURRENT_STEP,
+    MAX_FAILURE_REASON,
+    MAX_PROGRESS,
+    MAX_STEP_AMOUNT,
+    MAX_STEP_NAME,
     MAX_TEXT,
+    WORKER_ID_PATTERN,
+)
+from praisonai_platform.core.schemas import (
     EntityId,
     JsonObject,
     LongText,
     ResponseSchema,
     Schema,
-    enum_input,
+    lenient_input,
 )
 
-RunStateInput = enum_input(RunState, {"running": "processing", "cancelled": "stopped"})
-WorkerEventTypeInput = enum_input(EventType)
-MaxAttempts = Annotated[
-    int, Field(ge=1, le=100, description="Attempts before the run ends failed (retry limit).")
+RunStateInput = Annotated[
+    RunState, lenient_input(RunState, {"running": "processing", "cancelled": "stopped"})
 ]
-Count = Annotated[int, Field(ge=0, le=2**31 - 1)]
+WorkerEventTypeInput = Annotated[EventType, lenient_input(EventType)]
+MaxAttempts = Annotated[
+    int,
+    Field(ge=1, le=MAX_ATTEMPTS, description="Attempts before the run ends failed (retry limit)."),
+]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 WorkerId = Annotated[
     str,
     Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$",
+        pattern=WORKER_ID_PATTERN,
         description="The id the worker registered with.",
         examples=["build-box-1"],
     ),
@@ -42,7 +56,7 @@ class RunCreate(Schema):
     agent_id: EntityId
     issue_id: EntityId | None = Field(default=None, description="Issue id or key (ENG-42).")
     parameters: Parameters | None = None
-    max_attempts: MaxAttempts = 3
+    max_attempts: MaxAttempts = DEFAULT_MAX_ATTEMPTS
 
 
 class RunDelegate(Schema):
@@ -50,7 +64,7 @@ class RunDelegate(Schema):
         default=None, description="The agent to hand the issue to; default: its assigned agent."
     )
     parameters: Parameters | None = None
-    max_attempts: MaxAttempts = 3
+    max_attempts: MaxAttempts = DEFAULT_MAX_ATTEMPTS
 
 
 class RunResponse(ResponseSchema):
@@ -87,11 +101,11 @@ class WorkerRef(Schema):
 
 
 class RunProgress(WorkerRef):
-    percentage: float | None = Field(default=None, ge=0, le=100)
+    percentage: float | None = Field(default=None, ge=0, le=MAX_PROGRESS)
     message: LongText | None = None
     steps_completed: Count | None = None
     steps_total: Count | None = None
-    current_step: Annotated[str, Field(max_length=500)] | None = None
+    current_step: Annotated[str, Field(max_length=MAX_CURRENT_STEP)] | None = None
 
 
 class RunEventCreate(WorkerRef):
@@ -111,7 +125,7 @@ class RunComplete(WorkerRef):
 
 
 class RunFail(WorkerRef):
-    reason: Annotated[str, Field(min_length=1, max_length=100)] = "error"
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_FAILURE_REASON)] = "error"
     message: LongText | None = None
     retry: bool = Field(default=True, description="Queue the run again while attempts remain.")
 
@@ -121,7 +135,7 @@ class RunStopped(WorkerRef):
     result: JsonObject | None = Field(default=None, description="What was done before stopping.")
 
 
-StepName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+StepName = Annotated[str, Field(min_length=1, max_length=MAX_STEP_NAME, pattern=r"\S")]
 
 
 class RunUsage(WorkerRef):
@@ -133,7 +147,9 @@ class RunUsage(WorkerRef):
             examples=["1", "plan"],
         ),
     ]
-    amount: Annotated[int, Field(ge=0, le=10**12, description="Micro-credits the step cost.")]
+    amount: Annotated[
+        int, Field(ge=0, le=MAX_STEP_AMOUNT, description="Micro-credits the step cost.")
+    ]
 
 
 class RunUsageResponse(ResponseSchema):

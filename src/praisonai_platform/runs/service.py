@@ -18,19 +18,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.activity import service as activity
 from praisonai_platform.billing import metering as run_usage
+from praisonai_platform.billing.settings import BillingSettings
 from praisonai_platform.core.actors import Actor
+from praisonai_platform.core.clock import utcnow
 from praisonai_platform.core.errors import Conflict, NotFound, ValidationFailed
+from praisonai_platform.core.limits import (
+    DEFAULT_MAX_ATTEMPTS,
+    MAX_ATTEMPTS,
+    MAX_PARAMETERS_BYTES,
+)
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
 from praisonai_platform.db.models import Agent, EventType, Issue, Run, RunState
-from praisonai_platform.db.types import new_id, utcnow
+from praisonai_platform.db.types import new_id
 from praisonai_platform.runs import checks as run_values
 from praisonai_platform.runs.history import run_changed
 from praisonai_platform.workspaces.permissions import Access, Action, workspace_access
 from praisonai_platform.workspaces.references import ensure_agent, issue_in_workspace, resolve_issue
 
-DEFAULT_MAX_ATTEMPTS = 3
-MAX_ATTEMPTS_LIMIT = 100
-MAX_PARAMETERS_BYTES = 100_000
 FINISHED = frozenset({RunState.COMPLETED, RunState.FAILED, RunState.STOPPED})
 
 _NEWEST_FIRST = [
@@ -45,6 +49,7 @@ async def create(
     workspace_id: str,
     *,
     agent_id: str,
+    billing: BillingSettings,
     issue_id: str | None = None,
     parameters: dict[str, Any] | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
@@ -55,7 +60,7 @@ async def create(
     issue = None
     if issue_id is not None:
         issue = await issue_in_workspace(session, access.workspace, issue_id, "issue_id")
-    return await _enqueue(session, access, agent, issue, parameters, max_attempts)
+    return await _enqueue(session, access, agent, issue, parameters, max_attempts, billing)
 
 
 async def delegate(
@@ -64,6 +69,7 @@ async def delegate(
     workspace_id: str,
     issue_ref: str,
     *,
+    billing: BillingSettings,
     agent_id: str | None = None,
     parameters: dict[str, Any] | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
@@ -78,7 +84,7 @@ async def delegate(
             code="agent_required",
         )
     agent = await ensure_agent(session, workspace_id, agent_id, "agent_id")
-    return await _enqueue(session, access, agent, issue, parameters, max_attempts)
+    return await _enqueue(session, access, agent, issue, parameters, max_attempts, billing)
 
 
 async def get(session: AsyncSession, actor: Actor, workspace_id: str, run_id: str) -> Run:
@@ -103,7 +109,7 @@ class RunFilter:
     agent_ids: Sequence[str] = ()
     issue_id: str | None = None
 
-    def apply(self, statement: Select[tuple[Run]]) -> Select[tuple[Run]]:
+    def apply(self, statement: Select[Run]) -> Select[Run]:
         if self.states:
             statement = statement.where(Run.state.in_(list(self.states)))
         if self.agent_ids:
@@ -180,15 +186,16 @@ async def _enqueue(
     issue: Issue | None,
     parameters: dict[str, Any] | None,
     max_attempts: int,
+    billing: BillingSettings,
 ) -> Run:
     if parameters is not None:
         run_values.json_object(parameters, "parameters", MAX_PARAMETERS_BYTES)
-    if not 1 <= max_attempts <= MAX_ATTEMPTS_LIMIT:
+    if not 1 <= max_attempts <= MAX_ATTEMPTS:
         raise ValidationFailed(
-            f"max_attempts: between 1 and {MAX_ATTEMPTS_LIMIT}", code="invalid_max_attempts"
+            f"max_attempts: between 1 and {MAX_ATTEMPTS}", code="invalid_max_attempts"
         )
     actor = access.actor
-    await run_usage.require_start_balance(session, actor)
+    await run_usage.require_start_balance(session, actor, billing)
     run = Run(
         id=new_id(),
         workspace_id=access.workspace.id,

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import cached_property
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from praisonai_platform.config import ConfigurationError
+from praisonai_platform.core.settings import load
 
 
 class RunSettings(BaseSettings):
@@ -20,13 +20,32 @@ class RunSettings(BaseSettings):
         env_prefix="PLATFORM_RUN_", case_sensitive=False, extra="ignore"
     )
 
-    # A claim holds a run this long; every heartbeat extends it by as much again.
-    lease_seconds: float = Field(default=60.0, gt=0, le=86_400)
-    heartbeat_seconds: float = Field(default=10.0, gt=0, le=3_600)
-    # A worker whose last heartbeat is older than this is listed as stale.
-    worker_stale_seconds: float = Field(default=30.0, gt=0, le=86_400)
-    # How long an Idempotency-Key keeps returning the first request's result.
-    nonce_ttl_seconds: float = Field(default=24 * 3600, gt=0, le=30 * 86_400)
+    lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=86_400,
+        description="A claim holds a run this long; every heartbeat extends it by as much "
+        "again. A run whose lease lapses goes back to the queue.",
+    )
+    heartbeat_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=3_600,
+        description="How often a worker extends the leases of its runs; shorter than "
+        "PLATFORM_RUN_LEASE_SECONDS.",
+    )
+    worker_stale_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=86_400,
+        description="A worker whose last heartbeat is older than this is listed as stale.",
+    )
+    nonce_ttl_seconds: float = Field(
+        default=24 * 3600,
+        gt=0,
+        le=30 * 86_400,
+        description="How long an Idempotency-Key keeps returning the first request's result.",
+    )
 
     @model_validator(mode="after")
     def _heartbeats_outpace_leases(self) -> RunSettings:
@@ -52,13 +71,4 @@ class RunSettings(BaseSettings):
 
 def load_run_settings() -> RunSettings:
     """Read PLATFORM_RUN_*; a bad value raises ConfigurationError naming the variable."""
-    try:
-        return RunSettings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"PLATFORM_RUN_{str(error['loc'][0]).upper()}: {error['msg']}"
-            if error["loc"]
-            else str(error["msg"])
-            for error in exc.errors()
-        )
-        raise ConfigurationError(f"invalid configuration: {problems}") from None
+    return load(RunSettings)

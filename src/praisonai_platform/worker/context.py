@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from praisonai_platform.billing import metering as run_usage
+from praisonai_platform.billing.settings import BillingSettings, load_billing_settings
+from praisonai_platform.core.actors import SYSTEM
 from praisonai_platform.core.errors import Conflict, NotFound
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import EventType, Run
@@ -64,13 +66,18 @@ class RunContext:
         worker_id: str,
         settings: RunSettings,
         sessions: async_sessionmaker[AsyncSession] | None = None,
+        *,
+        billing: BillingSettings | None = None,
     ) -> None:
+        """`billing`: the worker's billing settings, read when it started; without them they
+        are read here, once for this run."""
         self.run = run
         self.worker_id = worker_id
         self.stop_requested = False  # a member asked to stop the run
         self.lost = False  # the lease lapsed and the run was taken back: it is not ours any more
         self.shutting_down = False  # the worker is stopping; finish soon or be released
         self._settings = settings
+        self._billing = billing or load_billing_settings()
         self._sessions = sessions
         self._stop_signal = asyncio.Event()
         self._stop_flag = threading.Event()
@@ -95,7 +102,7 @@ class RunContext:
             async with session_scope(self._sessions) as session:
                 run = await run_reports.progress(
                     session,
-                    None,
+                    SYSTEM,
                     self.run.id,
                     self.worker_id,
                     self._settings,
@@ -123,7 +130,7 @@ class RunContext:
             async with session_scope(self._sessions) as session:
                 await run_reports.add_event(
                     session,
-                    None,
+                    SYSTEM,
                     self.run.id,
                     self.worker_id,
                     event_type=EventType(event_type),
@@ -140,7 +147,13 @@ class RunContext:
         try:
             async with session_scope(self._sessions) as session:
                 return await run_usage.charge(
-                    session, None, self.run.id, self.worker_id, step=step, amount=amount
+                    session,
+                    SYSTEM,
+                    self.run.id,
+                    self.worker_id,
+                    step=step,
+                    amount=amount,
+                    settings=self._billing,
                 )
         except NotFound:
             self.mark_lost()

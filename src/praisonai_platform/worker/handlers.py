@@ -31,15 +31,16 @@ def load_handler(reference: str) -> Handler:
             raise ConfigurationError(f"--handler {reference!r}: {module_name} has no {attribute}")
     if not callable(target):
         raise ConfigurationError(f"--handler {reference!r}: {attribute} is not callable")
+    handler: Handler = target
     try:
-        inspect.signature(target).bind(None, None)
+        inspect.signature(handler).bind(None, None)
     except TypeError:
         raise ConfigurationError(
             f"--handler {reference!r}: must accept two arguments, (run, context)"
         ) from None
     except ValueError:
         pass  # no signature to inspect (a builtin): trust it
-    return target
+    return handler
 
 
 def is_async(handler: Handler) -> bool:

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from praisonai_platform.core.errors import ValidationFailed
+from praisonai_platform.core.limits import MAX_RESULT_BYTES
 from praisonai_platform.runs import checks as run_values
-from praisonai_platform.runs.reports.service import MAX_RESULT_BYTES
 from praisonai_platform.worker.context import ClaimedRun, RunContext, SyncRunContext
 from praisonai_platform.worker.handlers import Handler, is_async
 from praisonai_platform.worker.threads import run_in_daemon_thread
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class HandlerOutcome:
     """How a handler call ended: a result, an error, or abandoned (still running at shutdown)."""
 
     result: dict[str, Any] | None = None
@@ -25,7 +25,7 @@ class Outcome:
     abandoned: bool = False
 
 
-async def invoke(handler: Handler, run: ClaimedRun, context: RunContext) -> Outcome:
+async def invoke(handler: Handler, run: ClaimedRun, context: RunContext) -> HandlerOutcome:
     running: asyncio.Future[Any]
     if is_async(handler):
         running = asyncio.ensure_future(handler(run, context))
@@ -36,28 +36,28 @@ async def invoke(handler: Handler, run: ClaimedRun, context: RunContext) -> Outc
     await asyncio.wait({running, abandoned}, return_when=asyncio.FIRST_COMPLETED)
     if not running.done():
         running.cancel()
-        return Outcome(abandoned=True)
+        return HandlerOutcome(abandoned=True)
     abandoned.cancel()
     if running.cancelled():
-        return Outcome(error=asyncio.CancelledError("the handler was cancelled"))
+        return HandlerOutcome(error=asyncio.CancelledError("the handler was cancelled"))
     if running.exception() is not None:
-        return Outcome(error=running.exception())
+        return HandlerOutcome(error=running.exception())
     value = running.result()
     if asyncio.iscoroutine(value):  # a plain function that returned a coroutine
         try:
             value = await value
         except Exception as exc:
-            return Outcome(error=exc)
+            return HandlerOutcome(error=exc)
     return _result(value)
 
 
-def _result(value: Any) -> Outcome:
+def _result(value: Any) -> HandlerOutcome:
     """A dict is the result; None is {}; anything else is kept as {"value": …}."""
     if value is None:
         value = {}
     elif not isinstance(value, dict):
         value = {"value": value}
     try:
-        return Outcome(result=run_values.json_object(value, "result", MAX_RESULT_BYTES))
+        return HandlerOutcome(result=run_values.json_object(value, "result", MAX_RESULT_BYTES))
     except ValidationFailed as exc:
-        return Outcome(invalid_result=exc.detail)
+        return HandlerOutcome(invalid_result=exc.detail)

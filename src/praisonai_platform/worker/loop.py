@@ -23,8 +23,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from praisonai_platform.billing.settings import BillingSettings, load_billing_settings
 from praisonai_platform.core import idempotency as nonces
+from praisonai_platform.core.actors import SYSTEM
 from praisonai_platform.core.errors import Conflict, InsufficientCredits, NotFound
+from praisonai_platform.core.limits import MAX_HANDLER_ERROR
 from praisonai_platform.runs import leases as run_leases
 from praisonai_platform.runs import queue as run_queue
 from praisonai_platform.runs.queue import ClaimFilter
@@ -33,14 +36,12 @@ from praisonai_platform.runs.settings import RunSettings, load_run_settings
 from praisonai_platform.runs.workers import service as workers
 from praisonai_platform.worker.context import ClaimedRun, RunContext
 from praisonai_platform.worker.handlers import Handler
-from praisonai_platform.worker.invoke import Outcome, invoke
+from praisonai_platform.worker.invoke import HandlerOutcome, invoke
 from praisonai_platform.worker.settings import WorkerSettings, load_worker_settings
 from praisonai_platform.worker.transactions import in_transaction
 
 logger = logging.getLogger("praisonai_platform.worker")
 T = TypeVar("T")
-
-_MAX_MESSAGE = 10_000
 
 
 def default_worker_id() -> str:
@@ -59,6 +60,7 @@ class WorkerLoop:
         name: str | None = None,
         run_settings: RunSettings | None = None,
         settings: WorkerSettings | None = None,
+        billing: BillingSettings | None = None,
         sessions: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         if concurrency < 1:
@@ -70,6 +72,7 @@ class WorkerLoop:
         self.name = name or self.worker_id
         self.run_settings = run_settings or load_run_settings()
         self.settings = settings or load_worker_settings()
+        self.billing = billing or load_billing_settings()
         self._sessions = sessions
         self._active: dict[str, RunContext] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -88,7 +91,7 @@ class WorkerLoop:
         await self._transaction(
             lambda session: run_leases.sign_on(
                 session,
-                None,
+                SYSTEM,
                 self.worker_id,
                 name=self.name,
                 host=socket.gethostname()[:255],
@@ -104,7 +107,7 @@ class WorkerLoop:
         finally:
             heart.cancel()
             await asyncio.gather(heart, return_exceptions=True)
-            await self._transaction(lambda s: run_leases.sign_off(s, None, self.worker_id))
+            await self._transaction(lambda s: run_leases.sign_off(s, SYSTEM, self.worker_id))
             logger.info("worker %s offline", self.worker_id)
 
     # Claiming ----------------------------------------------------------------------------------
@@ -134,7 +137,7 @@ class WorkerLoop:
         async def claim(session: AsyncSession) -> ClaimedRun | None:
             run = await run_queue.claim(
                 session,
-                None,
+                SYSTEM,
                 self.worker_id,
                 self.run_settings,
                 ClaimFilter(agent_id=self.agent_id),
@@ -146,7 +149,7 @@ class WorkerLoop:
         if claimed is not None:
             # Registered before anyone awaits, so the next heartbeat keeps its lease.
             self._active[claimed.id] = RunContext(
-                claimed, self.worker_id, self.run_settings, self._sessions
+                claimed, self.worker_id, self.run_settings, self._sessions, billing=self.billing
             )
             self._active[claimed.id].shutting_down = self._stopping.is_set()
         return claimed
@@ -163,7 +166,7 @@ class WorkerLoop:
         finally:
             self._active.pop(run.id, None)
 
-    async def _finish(self, run: ClaimedRun, context: RunContext, outcome: Outcome) -> None:
+    async def _finish(self, run: ClaimedRun, context: RunContext, outcome: HandlerOutcome) -> None:
         if outcome.abandoned:
             logger.warning("run %s: still running at shutdown; released", run.id)
             return  # sign-off releases it
@@ -185,7 +188,7 @@ class WorkerLoop:
             elif outcome.error is not None:
                 error = outcome.error
                 logger.warning("run %s failed: %r", run.id, error)
-                message = f"{type(error).__name__}: {error}"[:_MAX_MESSAGE]
+                message = f"{type(error).__name__}: {error}"[:MAX_HANDLER_ERROR]
                 await self._report(run_reports.fail, run, reason="handler_error", message=message)
             elif outcome.invalid_result is not None:
                 await self._report(
@@ -204,7 +207,7 @@ class WorkerLoop:
         self, report: Callable[..., Awaitable[Any]], run: ClaimedRun, **fields: Any
     ) -> None:
         await self._transaction(
-            lambda session: report(session, None, run.id, self.worker_id, **fields)
+            lambda session: report(session, SYSTEM, run.id, self.worker_id, **fields)
         )
 
     # Heartbeats and upkeep ---------------------------------------------------------------------
@@ -226,7 +229,7 @@ class WorkerLoop:
         beat = await self._transaction(
             lambda session: workers.heartbeat(
                 session,
-                None,
+                SYSTEM,
                 self.worker_id,
                 self.run_settings,
                 current_run_id=working[-1] if working else None,

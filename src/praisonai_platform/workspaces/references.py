@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.core.errors import NotFound, ValidationFailed
-from praisonai_platform.db.models import Agent, Issue, IssueLabel, Member, Project, Workspace
+from praisonai_platform.db.models import Agent, Issue, Member, Project, Workspace
 from praisonai_platform.workspaces.permissions import Access
 
-WorkspaceOwned = TypeVar("WorkspaceOwned", Agent, Project, IssueLabel)
+WorkspaceOwned = TypeVar("WorkspaceOwned", Agent, Project)
 
 ISSUE_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9]{0,19})-(\d{1,9})$")
 
@@ -81,12 +81,6 @@ async def ensure_project(
     session: AsyncSession, workspace_id: str, project_id: str, field: str
 ) -> Project:
     return await _in_workspace(session, Project, workspace_id, project_id, field, "project")
-
-
-async def ensure_label(
-    session: AsyncSession, workspace_id: str, label_id: str, field: str
-) -> IssueLabel:
-    return await _in_workspace(session, IssueLabel, workspace_id, label_id, field, "label")
 
 
 async def _in_workspace(

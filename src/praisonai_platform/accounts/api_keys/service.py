@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.core.actors import Actor
+from praisonai_platform.core.clock import utcnow
 from praisonai_platform.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
 from praisonai_platform.db.models import ActorType, Agent, User, UserApiKey
@@ -35,7 +36,7 @@ def hash_key(key: str) -> str:
 
 
 def is_active(key: UserApiKey, now: datetime | None = None) -> bool:
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     return key.revoked_at is None and (key.expires_at is None or key.expires_at > now)
 
 
@@ -61,7 +62,7 @@ async def create(
         workspace_id = agent.workspace_id
     elif workspace_id is not None:
         await workspace_access(session, actor, workspace_id, Action.WORKSPACE_READ)
-    now = datetime.now(UTC)
+    now = utcnow()
     active = await session.scalar(
         select(func.count())
         .select_from(UserApiKey)
@@ -107,7 +108,7 @@ async def revoke(session: AsyncSession, actor: Actor, key_id: str) -> UserApiKey
     if key is None:
         raise NotFound("API key not found")
     if key.revoked_at is None:
-        key.revoked_at = datetime.now(UTC)
+        key.revoked_at = utcnow()
         await session.flush()
     return key
 
@@ -121,7 +122,7 @@ async def authenticate(session: AsyncSession, secret: str) -> Actor:
             .where(UserApiKey.key_hash == hash_key(secret))
         )
     ).one_or_none()
-    now = datetime.now(UTC)
+    now = utcnow()
     if row is None or not is_active(row.UserApiKey, now) or not row.User.is_active:
         raise Unauthenticated(
             "the API key is not valid, revoked or expired", code="invalid_api_key"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from praisonai_platform.accounts import service as users
 from praisonai_platform.accounts.oauth.client import AuthorizationRequest, OAuthFailed, Profile
 from praisonai_platform.core.actors import Actor
+from praisonai_platform.core.clock import utcnow
 from praisonai_platform.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
 from praisonai_platform.db.models import Nonce, User, UserProvider
@@ -52,7 +53,7 @@ async def save_pending(
     session: AsyncSession, provider: str, request: AuthorizationRequest, ttl_seconds: int
 ) -> None:
     """Remember a sign-in until the provider sends the browser back (and forget stale ones)."""
-    now = datetime.now(UTC)
+    now = utcnow()
     await session.execute(
         delete(Nonce)
         .where(Nonce.scope.startswith(STATE_SCOPE_PREFIX), Nonce.expires_at < now)
@@ -84,7 +85,7 @@ async def consume_pending(session: AsyncSession, provider: str, state: str) -> P
             .execution_options(synchronize_session=False)
         )
     ).one_or_none()
-    if row is None or row.expires_at <= datetime.now(UTC) or not isinstance(row.response, dict):
+    if row is None or row.expires_at <= utcnow() or not isinstance(row.response, dict):
         raise OAuthFailed(
             "this sign-in is unknown, expired or already finished; start again",
             code="invalid_oauth_state",
@@ -101,7 +102,7 @@ async def sign_in(session: AsyncSession, provider: str, profile: Profile) -> Sig
     identity, user, new_user = await _link(session, provider, profile)
     if not user.is_active:
         raise Unauthenticated("this account is disabled", code="account_disabled")
-    now = datetime.now(UTC)
+    now = utcnow()
     email = profile.email if profile.email and len(profile.email) <= MAX_EMAIL else None
     identity.email = email.lower() if email else None
     identity.email_verified = profile.email_verified

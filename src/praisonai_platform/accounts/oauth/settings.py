@@ -17,12 +17,27 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from praisonai_platform.config import ConfigurationError
+from praisonai_platform.core.errors import ConfigurationError
+from praisonai_platform.core.settings import describe, load
 
 PREFIX = "PLATFORM_OAUTH_"
 _CLIENT_ID_SUFFIX = "_CLIENT_ID"
 _PROVIDER_NAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,49}$")
+
+# What each provider reads from PLATFORM_OAUTH_<NAME>_<SUFFIX>; listed in the configuration
+# reference.
+PROVIDER_VARIABLES: dict[str, str] = {
+    "CLIENT_ID": "The client id the provider issued; setting it adds the provider.",
+    "CLIENT_SECRET": "The client secret the provider issued.",
+    "ISSUER": "OpenID Connect issuer URL, compared exactly (required for providers other than "
+    "GITHUB and GOOGLE).",
+    "SCOPES": "Scopes to ask for, separated by spaces or commas (defaults depend on the provider).",
+    "DISPLAY_NAME": "Name on the sign-in button (default: from <NAME>).",
+    "BASE_URL": "GitHub only: the web address, for GitHub Enterprise (default https://github.com).",
+    "API_URL": "GitHub only: the REST API address (default https://api.github.com).",
+}
 
 
 class ProviderKind(enum.StrEnum):
@@ -64,18 +79,30 @@ class OAuthProvider(BaseModel):
         return value.rstrip("/") if value else value
 
 
-class OAuthOptions(BaseModel):
+class OAuthOptions(BaseSettings):
     """Options shared by every provider (`PLATFORM_OAUTH_PUBLIC_URL`, …)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, case_sensitive=False, extra="ignore", frozen=True
+    )
 
-    # The address people reach the server at (behind a proxy, the request's own URL is not it);
-    # the providers redirect back to <public_url>/api/v1/auth/oauth/<name>/callback.
-    public_url: str | None = None
-    # Where a successful sign-in is sent, with the token in the URL fragment; unset: JSON.
-    success_redirect_url: str | None = None
-    state_ttl_seconds: int = Field(default=600, ge=60, le=3600)
-    http_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    public_url: str | None = Field(
+        default=None,
+        description="The address people reach the server at (behind a proxy, the request's own "
+        "URL is not it); providers redirect back to "
+        "<public_url>/api/v1/auth/oauth/<name>/callback.",
+    )
+    success_redirect_url: str | None = Field(
+        default=None,
+        description="Where a successful sign-in is sent, with the token in the URL fragment. "
+        "Unset: the callback answers JSON.",
+    )
+    state_ttl_seconds: int = Field(
+        default=600, ge=60, le=3600, description="How long a started sign-in may take."
+    )
+    http_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Timeout of each request to a provider."
+    )
 
     @field_validator("public_url", "success_redirect_url")
     @classmethod
@@ -90,7 +117,7 @@ class OAuthOptions(BaseModel):
 
 @dataclass(frozen=True)
 class OAuthConfig:
-    options: OAuthOptions = field(default_factory=OAuthOptions)
+    options: OAuthOptions = field(default_factory=lambda: load(OAuthOptions, {}))
     providers: Mapping[str, OAuthProvider] = field(default_factory=dict)
 
 
@@ -121,16 +148,7 @@ def load_oauth_config(environ: Mapping[str, str] | None = None) -> OAuthConfig:
     variables = {
         key.upper(): value for key, value in environ.items() if key.upper().startswith(PREFIX)
     }
-    try:
-        options = OAuthOptions(
-            **{
-                name: variables[f"{PREFIX}{name.upper()}"]
-                for name in OAuthOptions.model_fields
-                if f"{PREFIX}{name.upper()}" in variables
-            }
-        )
-    except ValidationError as exc:
-        raise ConfigurationError(_describe(exc, PREFIX)) from None
+    options = load(OAuthOptions, variables)
     providers = {}
     for key in sorted(variables):
         if key.endswith(_CLIENT_ID_SUFFIX) and variables[key].strip():
@@ -164,14 +182,13 @@ def _provider(env_name: str, variables: Mapping[str, str]) -> OAuthProvider:
             f"{prefix}ISSUER is not set; an OpenID Connect provider needs its issuer URL"
         )
     try:
-        return OAuthProvider(
-            name=name, client_id=value("CLIENT_ID"), client_secret=value("CLIENT_SECRET"), **fields
+        return OAuthProvider.model_validate(
+            {
+                "name": name,
+                "client_id": value("CLIENT_ID"),
+                "client_secret": value("CLIENT_SECRET"),
+                **fields,
+            }
         )
     except ValidationError as exc:
-        raise ConfigurationError(_describe(exc, prefix)) from None
-
-
-def _describe(exc: ValidationError, prefix: str) -> str:
-    return "invalid configuration: " + "; ".join(
-        f"{prefix}{str(error['loc'][0]).upper()}: {error['msg']}" for error in exc.errors()
-    )
+        raise ConfigurationError(describe(exc, prefix)) from None

@@ -24,7 +24,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 def install_admin(app: FastAPI) -> Admin | None:
     """Mount the admin UI, unless PLATFORM_ADMIN_ENABLED=false."""
-    settings = load_admin_settings()
+    settings = getattr(app.state, "admin_settings", None) or load_admin_settings()
     if not settings.enabled:
         return None
     server_settings: ServerSettings = app.state.server_settings

@@ -6,7 +6,6 @@ so neither the balance nor the ledger nor payments can be edited here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqladmin.filters import AllUniqueStringValuesFilter, BooleanFilter
@@ -16,6 +15,7 @@ from starlette.requests import Request
 from praisonai_platform.accounts import service as users
 from praisonai_platform.accounts.api_keys import service as api_keys
 from praisonai_platform.api.admin.base import EnumFilter, PlatformView, ReadOnlyView, plain_columns
+from praisonai_platform.core.clock import utcnow
 from praisonai_platform.db.models import (
     CreditLedgerEntry,
     PaymentProvider,
@@ -123,8 +123,8 @@ class KeyStatusFilter:
             ("expired", "Expired"),
         ]
 
-    async def get_filtered_query(self, query: Select, value: Any, model: Any) -> Select:
-        now = datetime.now(UTC)
+    async def get_filtered_query(self, query: Select[Any], value: Any, model: Any) -> Select[Any]:
+        now = utcnow()
         live = UserApiKey.expires_at.is_(None) | (UserApiKey.expires_at > now)
         if value == "active":
             return query.where(UserApiKey.revoked_at.is_(None), live)

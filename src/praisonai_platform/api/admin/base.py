@@ -13,9 +13,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.requests import Request
 
 from praisonai_platform.core.errors import PlatformError
+from praisonai_platform.db.base import Base
 
 
-def plain_columns(model: type, *hidden: str) -> list[Any]:
+def plain_columns(model: type[Base], *hidden: str) -> list[Any]:
     """The model's column attributes, in table order, without `hidden`."""
     return [
         getattr(model, attribute.key)
@@ -59,7 +60,7 @@ class EnumFilter(StaticValuesFilter):
         super().__init__(column, values, **options)
         self._allowed = {member.value for member in enum_class}
 
-    async def get_filtered_query(self, query: Select, value: Any, model: Any) -> Select:
+    async def get_filtered_query(self, query: Select[Any], value: Any, model: Any) -> Select[Any]:
         if value not in self._allowed:
             return query
         return await super().get_filtered_query(query, value, model)

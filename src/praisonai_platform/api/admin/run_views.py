@@ -44,12 +44,23 @@ class WorkerAdmin(ReadOnlyView, model=Worker):
         Worker.host,
         Worker.pid,
         Worker.current_run_id,
+        Worker.registered_by_user_id,
         Worker.last_heartbeat_at,
         Worker.started_at,
+        Worker.stopped_at,
     ]
     column_details_list: ClassVar[Any] = plain_columns(Worker)
-    column_searchable_list: ClassVar[Any] = [Worker.id, Worker.name, Worker.host]
-    column_sortable_list: ClassVar[Any] = [Worker.last_heartbeat_at, Worker.started_at]
+    column_searchable_list: ClassVar[Any] = [
+        Worker.id,
+        Worker.name,
+        Worker.host,
+        Worker.registered_by_user_id,
+    ]
+    column_sortable_list: ClassVar[Any] = [
+        Worker.last_heartbeat_at,
+        Worker.started_at,
+        Worker.stopped_at,
+    ]
     column_default_sort: ClassVar[Any] = ("last_heartbeat_at", True)
     can_delete = True
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from praisonai_platform.config import ConfigurationError
+from praisonai_platform.core.settings import load
 
 
 class AdminSettings(BaseSettings):
@@ -13,18 +13,20 @@ class AdminSettings(BaseSettings):
         env_prefix="PLATFORM_ADMIN_", case_sensitive=False, extra="ignore"
     )
 
-    enabled: bool = True
-    # Send the session cookie over HTTPS only; unset: only when PLATFORM_ENV=production.
-    cookie_secure: bool | None = None
-    session_max_age_seconds: int = Field(default=8 * 3600, ge=300, le=30 * 24 * 3600)
+    enabled: bool = Field(default=True, description="Serve the admin UI at /admin.")
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Send the admin session cookie over HTTPS only. Unset: only when "
+        "PLATFORM_ENV=production.",
+    )
+    session_max_age_seconds: int = Field(
+        default=8 * 3600,
+        ge=300,
+        le=30 * 24 * 3600,
+        description="How long an admin sign-in lasts.",
+    )
 
 
 def load_admin_settings() -> AdminSettings:
-    try:
-        return AdminSettings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"PLATFORM_ADMIN_{str(error['loc'][0]).upper()}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise ConfigurationError(f"invalid configuration: {problems}") from None
+    """Read PLATFORM_ADMIN_*; a bad value raises ConfigurationError naming the variable."""
+    return load(AdminSettings)

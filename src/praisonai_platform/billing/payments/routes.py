@@ -10,22 +10,21 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Header, Request
 from fastapi.responses import JSONResponse
 
-from praisonai_platform.api.deps import DbSession
+from praisonai_platform.api.deps import BillingConfig, DbSession
 from praisonai_platform.api.routing import APIRouter
 from praisonai_platform.billing.payments import stripe as stripe_payments
 from praisonai_platform.billing.payments import telegram as telegram_payments
 from praisonai_platform.billing.payments.schemas import TelegramMethodReply, WebhookResponse
 from praisonai_platform.billing.payments.service import WebhookResult
-from praisonai_platform.billing.settings import BillingSettings, load_billing_settings
 from praisonai_platform.core.schemas import ErrorResponse
 
 router = APIRouter(prefix="/payments/webhooks", tags=["payments"])
 
-Billing = Annotated[BillingSettings, Depends(load_billing_settings)]
-_REFUSED = {
+Billing = BillingConfig  # read once, when the app starts
+_REFUSED: dict[int | str, dict[str, Any]] = {
     400: {
         "model": ErrorResponse,
         "description": "Not provably from the provider (signature or secret missing, wrong or "

@@ -40,7 +40,7 @@ class WebhookRejected(PlatformError):
     default_code = "webhook_rejected"
 
 
-class Outcome(enum.StrEnum):
+class WebhookOutcome(enum.StrEnum):
     CREDITED = "credited"
     DUPLICATE = "duplicate"
     FAILED = "failed"
@@ -49,7 +49,7 @@ class Outcome(enum.StrEnum):
 
 @dataclass(slots=True)
 class WebhookResult:
-    outcome: Outcome
+    outcome: WebhookOutcome
     detail: str
     payment: PaymentRecord | None = None
     # A reply the provider should act on (Telegram's Bot API method in the webhook answer).
@@ -120,7 +120,7 @@ async def record(
             payment.provider_payment_id,
             failure,
         )
-        return WebhookResult(Outcome.FAILED, failure, row)
+        return WebhookResult(WebhookOutcome.FAILED, failure, row)
     logger.info(
         "%s payment %s credited %d micro-credits to user %s",
         payment.provider.value,
@@ -128,7 +128,7 @@ async def record(
         row.credits,
         payment.user_id,
     )
-    return WebhookResult(Outcome.CREDITED, "payment recorded and credited", row)
+    return WebhookResult(WebhookOutcome.CREDITED, "payment recorded and credited", row)
 
 
 async def user_by_id(session: AsyncSession, user_id: Any) -> str | None:
@@ -153,7 +153,7 @@ def unknown_payer(provider: PaymentProvider, payment_id: str, who: str) -> Webho
         payment_id,
         who,
     )
-    return WebhookResult(Outcome.IGNORED, "the payer is not a user of this server")
+    return WebhookResult(WebhookOutcome.IGNORED, "the payer is not a user of this server")
 
 
 def parse_event(payload: bytes) -> dict[str, Any]:
@@ -197,7 +197,7 @@ def _failure(payment: Payment, micro_credits: int | None) -> str | None:
 
 
 def _duplicate(existing: PaymentRecord) -> WebhookResult:
-    return WebhookResult(Outcome.DUPLICATE, "this payment was recorded before", existing)
+    return WebhookResult(WebhookOutcome.DUPLICATE, "this payment was recorded before", existing)
 
 
 async def _find(

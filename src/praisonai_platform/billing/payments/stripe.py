@@ -16,7 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.billing.payments import service as payments
 from praisonai_platform.billing.payments import stripe_signature
-from praisonai_platform.billing.payments.service import Outcome, WebhookRejected, WebhookResult
+from praisonai_platform.billing.payments.service import (
+    WebhookOutcome,
+    WebhookRejected,
+    WebhookResult,
+)
 from praisonai_platform.billing.settings import BillingSettings
 from praisonai_platform.db.models import PaymentProvider
 
@@ -40,14 +44,16 @@ async def handle(
     event = payments.parse_event(payload)
     event_type = event.get("type")
     if not isinstance(event_type, str) or event_type not in CREDITING_EVENTS:
-        return WebhookResult(Outcome.IGNORED, f"event type {str(event_type)[:100]} is not used")
+        return WebhookResult(
+            WebhookOutcome.IGNORED, f"event type {str(event_type)[:100]} is not used"
+        )
     data = event.get("data")
     checkout = data.get("object") if isinstance(data, dict) else None
     if not isinstance(checkout, dict):
         raise WebhookRejected("the event holds no checkout session", code="invalid_payload")
     session_id = payments.text_field(checkout, "id")
     if checkout.get("payment_status") != "paid":
-        return WebhookResult(Outcome.IGNORED, "the checkout session is not paid yet")
+        return WebhookResult(WebhookOutcome.IGNORED, "the checkout session is not paid yet")
     amount = payments.amount_field(checkout, "amount_total")
     currency = payments.currency_field(checkout)
     user_id = await _payer(session, checkout)

@@ -16,7 +16,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.billing.payments import service as payments
-from praisonai_platform.billing.payments.service import Outcome, WebhookRejected, WebhookResult
+from praisonai_platform.billing.payments.service import (
+    WebhookOutcome,
+    WebhookRejected,
+    WebhookResult,
+)
 from praisonai_platform.billing.settings import BillingSettings
 from praisonai_platform.db.models import PaymentProvider
 
@@ -35,7 +39,7 @@ async def handle(
     message = update.get("message")
     paid = message.get("successful_payment") if isinstance(message, dict) else None
     if not isinstance(paid, dict):
-        return WebhookResult(Outcome.IGNORED, "the update holds no payment")
+        return WebhookResult(WebhookOutcome.IGNORED, "the update holds no payment")
     charge_id = payments.text_field(paid, "telegram_payment_charge_id")
     amount = payments.amount_field(paid, "total_amount")
     currency = payments.currency_field(paid)
@@ -89,4 +93,4 @@ async def _answer_pre_checkout(
     if problem is not None:
         reply["error_message"] = problem
     outcome_detail = problem or "pre-checkout query accepted"
-    return WebhookResult(Outcome.IGNORED, outcome_detail, reply=reply)
+    return WebhookResult(WebhookOutcome.IGNORED, outcome_detail, reply=reply)

@@ -1,4 +1,4 @@
-"""Ways to sign in besides a password: OAuth identities and API keys (seed 002's account side)."""
+"""Ways to sign in besides a password: OAuth identities and API keys."""
 
 from __future__ import annotations
 

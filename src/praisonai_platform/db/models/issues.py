@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     CheckConstraint,
@@ -107,7 +107,8 @@ def _assign_issue_number(_mapper: Mapper[Issue], connection: Connection, issue: 
     One atomic UPDATE … RETURNING: concurrent creators queue on the workspace row (PostgreSQL) or
     on the write lock (SQLite) instead of reading the same maximum.
     """
-    if issue.issue_number is not None:
+    # Until the insert, an attribute nobody set is None whatever its annotation says.
+    if cast("int | None", issue.issue_number) is not None:
         return
     row = connection.execute(
         update(Workspace)
@@ -120,7 +121,7 @@ def _assign_issue_number(_mapper: Mapper[Issue], connection: Connection, issue: 
     if row is None:
         return  # no such workspace: the foreign key refuses the insert
     issue.issue_number = row.issue_counter
-    if issue.identifier is None:
+    if cast("str | None", issue.identifier) is None:
         issue.identifier = f"{row.issue_prefix}-{row.issue_counter}"
 
 

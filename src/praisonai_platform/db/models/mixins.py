@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from praisonai_platform.core.limits import ID_LENGTH
 from praisonai_platform.db.types import UTCDateTime, new_id, utcnow
-
-ID_LENGTH = 36
 
 
 class IdMixin:

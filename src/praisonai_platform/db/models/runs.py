@@ -1,4 +1,4 @@
-"""Agent work as a queue (seed 002's plans, workers, events and nonces)."""
+"""Agent work as a queue: runs, the workers that claim them, their events, and idempotency keys."""
 
 from __future__ import annotations
 
@@ -19,6 +19,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from praisonai_platform.core.limits import (
+    DEFAULT_MAX_ATTEMPTS,
+    MAX_CURRENT_STEP,
+    MAX_FAILURE_REASON,
+    MAX_HOST,
+    MAX_NAME,
+    MAX_PROGRESS,
+    MAX_WORKER_ID,
+)
 from praisonai_platform.db.base import Base
 from praisonai_platform.db.models.enums import ActorType, EventType, RunState
 from praisonai_platform.db.models.mixins import ID_LENGTH, CreatedAtMixin, IdMixin, TimestampMixin
@@ -31,12 +40,13 @@ if TYPE_CHECKING:
 
 
 class Run(IdMixin, TimestampMixin, Base):
-    """An agent's unit of work, usually on an issue (seed 002's PlanItem)."""
+    """An agent's unit of work, usually on an issue, queued until a worker claims it."""
 
     __tablename__ = "runs"
     __table_args__ = (
         CheckConstraint(
-            "progress_percentage >= 0 AND progress_percentage <= 100", name="progress_in_range"
+            f"progress_percentage >= 0 AND progress_percentage <= {MAX_PROGRESS}",
+            name="progress_in_range",
         ),
         CheckConstraint("attempt_count >= 0", name="attempt_count_not_negative"),
         CheckConstraint("max_attempts >= 1", name="max_attempts_positive"),
@@ -80,18 +90,21 @@ class Run(IdMixin, TimestampMixin, Base):
         Integer, nullable=False, default=0, server_default="0"
     )
     steps_total: Mapped[int | None] = mapped_column(Integer)
-    current_step: Mapped[str | None] = mapped_column(String(500))
+    current_step: Mapped[str | None] = mapped_column(String(MAX_CURRENT_STEP))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONDict)
-    failure_reason: Mapped[str | None] = mapped_column(String(100))
+    failure_reason: Mapped[str | None] = mapped_column(String(MAX_FAILURE_REASON))
     failure_message: Mapped[str | None] = mapped_column(Text)
     attempt_count: Mapped[int] = mapped_column(
         Integer, nullable=False, default=0, server_default="0"
     )
     max_attempts: Mapped[int] = mapped_column(
-        Integer, nullable=False, default=3, server_default="3"
+        Integer,
+        nullable=False,
+        default=DEFAULT_MAX_ATTEMPTS,
+        server_default=str(DEFAULT_MAX_ATTEMPTS),
     )
     worker_id: Mapped[str | None] = mapped_column(
-        String(100), ForeignKey("workers.id", ondelete="SET NULL"), index=True
+        String(MAX_WORKER_ID), ForeignKey("workers.id", ondelete="SET NULL"), index=True
     )
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     stop_requested: Mapped[bool] = mapped_column(
@@ -107,18 +120,25 @@ class Run(IdMixin, TimestampMixin, Base):
 
 
 class Worker(TimestampMixin, Base):
-    """A worker process, known by the id it registers with (seed 002's WorkerItem)."""
+    """A worker process that claims runs, known by the id it registers with."""
 
     __tablename__ = "workers"
 
-    id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), nullable=False)
-    host: Mapped[str | None] = mapped_column(String(255))
+    id: Mapped[str] = mapped_column(String(MAX_WORKER_ID), primary_key=True)
+    name: Mapped[str] = mapped_column(String(MAX_NAME), nullable=False)
+    host: Mapped[str | None] = mapped_column(String(MAX_HOST))
     pid: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
     last_heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
     # Plain id: runs already point at workers, and a cycle of foreign keys buys nothing here.
     current_run_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    # The person whose credential registered a remote worker; None for the server's own worker
+    # processes (and once that person is deleted: nobody but the server may act as it then).
+    registered_by_user_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    # Set when the worker signs off, cleared when it registers or heartbeats again.
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     details: Mapped[dict[str, Any]] = mapped_column(
         JSONDict, nullable=False, default=json_default_dict
     )
@@ -141,7 +161,7 @@ class Event(IdMixin, CreatedAtMixin, Base):
     run_id: Mapped[str | None] = mapped_column(
         String(ID_LENGTH), ForeignKey("runs.id", ondelete="CASCADE")
     )
-    worker_id: Mapped[str | None] = mapped_column(String(100))
+    worker_id: Mapped[str | None] = mapped_column(String(MAX_WORKER_ID))
     message: Mapped[str | None] = mapped_column(Text)
     context: Mapped[dict[str, Any]] = mapped_column(
         JSONDict, nullable=False, default=json_default_dict

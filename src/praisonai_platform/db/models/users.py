@@ -1,4 +1,4 @@
-"""People who sign in: seed 000's users, extended with seed 002's account fields."""
+"""People who sign in: their name, email, password hash, profile, role and credit balance."""
 
 from __future__ import annotations
 

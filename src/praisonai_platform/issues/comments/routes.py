@@ -6,10 +6,31 @@ from fastapi import Response
 
 from praisonai_platform.api.deps import CurrentActor, DbSession
 from praisonai_platform.api.routing import APIRouter, ListPaging
+from praisonai_platform.db.models import Comment
 from praisonai_platform.issues.comments import service as comments
 from praisonai_platform.issues.comments.schemas import CommentCreate, CommentResponse, CommentUpdate
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["comments"])
+
+
+def _comment_response(comment: Comment) -> CommentResponse:
+    author_type = None
+    if comment.author_id is not None:
+        author_type = "user"
+    elif comment.author_agent_id is not None:
+        author_type = "agent"
+    return CommentResponse(
+        id=comment.id,
+        issue_id=comment.issue_id,
+        author_type=author_type,
+        author_id=comment.author_id or comment.author_agent_id,
+        parent_id=comment.parent_id,
+        content=comment.content,
+        type=comment.type,
+        created_at=comment.created_at,
+        updated_at=comment.updated_at,
+    )
+
 
 _COMMENTS = "/issues/{issue_id}/comments"
 
@@ -22,7 +43,7 @@ async def create_comment(
     comment = await comments.create(
         session, actor, workspace_id, issue_id, content=body.content, parent_id=body.parent_id
     )
-    return CommentResponse.of(comment)
+    return _comment_response(comment)
 
 
 @router.get(_COMMENTS, response_model=list[CommentResponse])
@@ -35,7 +56,7 @@ async def list_comments(
 ) -> list[CommentResponse]:
     """The issue's comments, oldest first."""
     page = await comments.list_comments(session, actor, workspace_id, issue_id, listing.page)
-    return [CommentResponse.of(comment) for comment in listing.items(page)]
+    return [_comment_response(comment) for comment in listing.items(page)]
 
 
 @router.patch(_COMMENTS + "/{comment_id}", response_model=CommentResponse)
@@ -51,7 +72,7 @@ async def update_comment(
     comment = await comments.update(
         session, actor, workspace_id, issue_id, comment_id, content=body.content
     )
-    return CommentResponse.of(comment)
+    return _comment_response(comment)
 
 
 @router.delete(_COMMENTS + "/{comment_id}", status_code=204)

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
 from praisonai_platform.core.enums import DependencyType
-from praisonai_platform.core.schemas import EntityId, ResponseSchema, Schema, enum_input
+from praisonai_platform.core.schemas import EntityId, ResponseSchema, Schema, lenient_input
 
-DependencyTypeInput = enum_input(
+DependencyTypeInput = Annotated[
     DependencyType,
-    {
-        "blocking": "blocks",
-        "depends_on": "blocked_by",
-        "depends-on": "blocked_by",
-        "relates": "related",
-        "relates_to": "related",
-        "relates-to": "related",
-    },
-)
+    lenient_input(
+        DependencyType,
+        {
+            "blocking": "blocks",
+            "depends_on": "blocked_by",
+            "depends-on": "blocked_by",
+            "relates": "related",
+            "relates_to": "related",
+            "relates-to": "related",
+        },
+    ),
+]
 
 
 class DependencyCreate(Schema):

@@ -152,9 +152,7 @@ def _blocking_edge(
     return None
 
 
-def _same_dependency(
-    issue_id: str, other_id: str, dependency_type: DependencyType
-) -> Select[tuple[str]]:
+def _same_dependency(issue_id: str, other_id: str, dependency_type: DependencyType) -> Select[str]:
     """The dependency as stated, or stated from the other issue's side."""
     return select(IssueDependency.id).where(
         or_(

@@ -9,6 +9,7 @@ from fastapi import Depends, Query
 
 from praisonai_platform.api.deps import CurrentActor, DbSession
 from praisonai_platform.api.routing import APIRouter, ListPaging
+from praisonai_platform.core.limits import MAX_ID
 from praisonai_platform.runs.events import service as events
 from praisonai_platform.runs.events.schemas import EventResponse, EventTypeInput, Moment
 from praisonai_platform.runs.events.service import EventFilter
@@ -56,7 +57,7 @@ async def list_workspace_events(
     listing: ListPaging,
     filters: Filters,
     run_id: Annotated[
-        str | None, Query(min_length=1, max_length=64, description="Only this run's events.")
+        str | None, Query(min_length=1, max_length=MAX_ID, description="Only this run's events.")
     ] = None,
 ) -> list[EventResponse]:
     """Events of the workspace's runs, newest first."""

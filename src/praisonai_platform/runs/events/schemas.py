@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, AwareDatetime, Field
 
 from praisonai_platform.core.enums import EventType
-from praisonai_platform.core.schemas import ResponseSchema, enum_input
+from praisonai_platform.core.schemas import ResponseSchema, lenient_input
 
-EventTypeInput = enum_input(EventType)
+EventTypeInput = Annotated[EventType, lenient_input(EventType)]
 
 
 def _in_utc(moment: datetime) -> datetime:

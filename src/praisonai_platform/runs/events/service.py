@@ -57,7 +57,7 @@ class EventFilter:
     until: datetime | None = None
     run_id: str | None = None
 
-    def apply(self, statement: Select[tuple[Event]]) -> Select[tuple[Event]]:
+    def apply(self, statement: Select[Event]) -> Select[Event]:
         if self.types:
             statement = statement.where(Event.event_type.in_(list(self.types)))
         if self.since is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import Response
 
-from praisonai_platform.api.deps import CurrentActor, DbSession
+from praisonai_platform.api.deps import BillingConfig, CurrentActor, DbSession
 from praisonai_platform.api.routing import APIRouter
 from praisonai_platform.billing import metering as run_usage
 from praisonai_platform.runs import queue as run_queue
@@ -83,12 +83,18 @@ async def report_event(
 
 @router.post("/usage", response_model=RunUsageResponse)
 async def report_usage(
-    run_id: str, body: RunUsage, actor: CurrentActor, session: DbSession
+    run_id: str, body: RunUsage, actor: CurrentActor, session: DbSession, billing: BillingConfig
 ) -> RunUsageResponse:
     """What a step of the run cost; each step is charged once to whoever queued the run (402
     when their balance does not cover it)."""
     usage = await run_usage.charge(
-        session, actor, run_id, body.worker_id, step=body.step, amount=body.amount
+        session,
+        actor,
+        run_id,
+        body.worker_id,
+        step=body.step,
+        amount=body.amount,
+        settings=billing,
     )
     return RunUsageResponse(
         charged=usage.charged, balance=usage.balance, billing_enabled=usage.billing_enabled

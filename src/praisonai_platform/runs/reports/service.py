@@ -14,10 +14,18 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.core.actors import Actor
-from praisonai_platform.core.clock import database_now
+from praisonai_platform.core.clock import database_now, utcnow
 from praisonai_platform.core.errors import Conflict, NotFound, ValidationFailed
+from praisonai_platform.core.limits import (
+    MAX_CURRENT_STEP,
+    MAX_EVENT_CONTEXT_BYTES,
+    MAX_EVENT_SUMMARY,
+    MAX_FAILURE_REASON,
+    MAX_PROGRESS,
+    MAX_RESULT_BYTES,
+    MAX_TEXT,
+)
 from praisonai_platform.db.models import EventType, Run, RunState
-from praisonai_platform.db.types import utcnow
 from praisonai_platform.runs import checks as run_values
 from praisonai_platform.runs.events import service as events
 from praisonai_platform.runs.history import post_agent_comment, run_changed
@@ -26,15 +34,11 @@ from praisonai_platform.runs.settings import RunSettings
 from praisonai_platform.runs.workers import service as workers
 from praisonai_platform.workspaces.permissions import Action, workspace_access
 
-MAX_TEXT = 100_000
-MAX_STEP = 500
-MAX_REASON = 100
-MAX_RESULT_BYTES = 1_000_000
 WORKER_EVENT_TYPES = frozenset({EventType.ERROR, EventType.SYSTEM})
 
 
 async def heartbeat(
-    session: AsyncSession, actor: Actor | None, run_id: str, worker_id: str, settings: RunSettings
+    session: AsyncSession, actor: Actor, run_id: str, worker_id: str, settings: RunSettings
 ) -> Run:
     """Extend the run's lease; the answer says whether a stop was asked for."""
     await authorize_worker(session, actor, run_id, worker_id)
@@ -46,7 +50,7 @@ async def heartbeat(
 
 async def progress(
     session: AsyncSession,
-    actor: Actor | None,
+    actor: Actor,
     run_id: str,
     worker_id: str,
     settings: RunSettings,
@@ -69,7 +73,7 @@ async def progress(
     if steps_total is not None:
         values["steps_total"] = run_values.count(steps_total, "steps_total")
     if current_step is not None:
-        values["current_step"] = run_values.text(current_step, "current_step", MAX_STEP)
+        values["current_step"] = run_values.text(current_step, "current_step", MAX_CURRENT_STEP)
     await authorize_worker(session, actor, run_id, worker_id)
     run = await _update_held(session, run_id, worker_id, values)
     events.record(
@@ -92,7 +96,7 @@ async def progress(
 
 async def add_event(
     session: AsyncSession,
-    actor: Actor | None,
+    actor: Actor,
     run_id: str,
     worker_id: str,
     *,
@@ -109,7 +113,7 @@ async def add_event(
         )
     if message is not None:
         message = run_values.text(message, "message", MAX_TEXT)
-    context = run_values.json_object(context or {}, "context", MAX_RESULT_BYTES)
+    context = run_values.json_object(context or {}, "context", MAX_EVENT_CONTEXT_BYTES)
     await authorize_worker(session, actor, run_id, worker_id)
     run = await lock_held_run(session, run_id, worker_id)
     events.record(
@@ -126,7 +130,7 @@ async def add_event(
 
 async def complete(
     session: AsyncSession,
-    actor: Actor | None,
+    actor: Actor,
     run_id: str,
     worker_id: str,
     *,
@@ -148,7 +152,7 @@ async def complete(
         {
             "state": RunState.COMPLETED,
             "result": result,
-            "progress_percentage": 100.0,
+            "progress_percentage": float(MAX_PROGRESS),
             "lease_expires_at": None,
             "finished_at": database_now(session),
         },
@@ -161,7 +165,7 @@ async def complete(
         actor=actor,
         by_agent=True,
         old_state=RunState.PROCESSING.value,
-        message=message[:500] if message else "completed",
+        message=message[:MAX_EVENT_SUMMARY] if message else "completed",
         details={"attempt": run.attempt_count + 1},
     )
     if message:
@@ -172,7 +176,7 @@ async def complete(
 
 async def fail(
     session: AsyncSession,
-    actor: Actor | None,
+    actor: Actor,
     run_id: str,
     worker_id: str,
     *,
@@ -182,7 +186,7 @@ async def fail(
 ) -> Run:
     """This attempt failed: the run is queued again while attempts remain (and `retry`, and no
     stop was asked for), else it ends `failed`."""
-    reason = run_values.text(reason, "reason", MAX_REASON) or "error"
+    reason = run_values.text(reason, "reason", MAX_FAILURE_REASON) or "error"
     if message is not None:
         message = run_values.text(message, "message", MAX_TEXT)
     await authorize_worker(session, actor, run_id, worker_id)
@@ -217,7 +221,7 @@ async def fail(
 
 async def acknowledge_stop(
     session: AsyncSession,
-    actor: Actor | None,
+    actor: Actor,
     run_id: str,
     worker_id: str,
     *,
@@ -258,11 +262,11 @@ async def acknowledge_stop(
 
 
 async def authorize_worker(
-    session: AsyncSession, actor: Actor | None, run_id: str, worker_id: str
+    session: AsyncSession, actor: Actor, run_id: str, worker_id: str
 ) -> None:
     """A remote worker reports only on runs of its person's workspaces, as a worker it owns.
-    The worker process (no actor) works on the shared database directly."""
-    if actor is None:
+    The server's own worker processes (the system actor) work on the shared database directly."""
+    if actor.is_system:
         return
     workspace_id = await session.scalar(select(Run.workspace_id).where(Run.id == run_id))
     if workspace_id is None:

@@ -111,12 +111,12 @@ async def claim_next_run(
     It is yours until its lease lapses; heartbeat to keep it. With an Idempotency-Key, a
     repeated claim (its answer was lost) gets the same run instead of a second one."""
 
-    async def work() -> nonces.Outcome:
+    async def work() -> nonces.RecordedResponse:
         filters = ClaimFilter(agent_id=body.agent_id, workspace_id=body.workspace_id)
         run = await run_queue.claim(session, actor, worker_id, settings, filters)
         if run is None:
-            return nonces.Outcome(204, None)
-        return nonces.Outcome(200, RunResponse.model_validate(run).model_dump(mode="json"))
+            return nonces.RecordedResponse(204, None)
+        return nonces.RecordedResponse(200, RunResponse.model_validate(run).model_dump(mode="json"))
 
     return await respond_once(session, actor, request, settings, idempotency_key, body, work)
 

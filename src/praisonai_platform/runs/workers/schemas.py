@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from praisonai_platform.core.limits import ID_LENGTH, MAX_COUNT, MAX_HEARTBEAT_RUNS, MAX_HOST
 from praisonai_platform.core.schemas import EntityId, JsonObject, Name, ResponseSchema, Schema
 from praisonai_platform.runs.schemas import WorkerId
 
@@ -16,16 +17,16 @@ WorkerStatus = Literal["online", "stale", "offline"]
 class WorkerRegister(Schema):
     id: WorkerId | None = Field(default=None, description="Your worker's id; default: generated.")
     name: Name | None = None
-    host: Annotated[str, Field(max_length=255)] | None = None
-    pid: Annotated[int, Field(ge=0, le=2**31 - 1)] | None = None
+    host: Annotated[str, Field(max_length=MAX_HOST)] | None = None
+    pid: Annotated[int, Field(ge=0, le=MAX_COUNT)] | None = None
     details: JsonObject | None = None
 
 
 class WorkerHeartbeat(Schema):
-    current_run_id: Annotated[str, Field(min_length=1, max_length=36)] | None = None
+    current_run_id: Annotated[str, Field(min_length=1, max_length=ID_LENGTH)] | None = None
     run_ids: list[EntityId] | None = Field(
         default=None,
-        max_length=1000,
+        max_length=MAX_HEARTBEAT_RUNS,
         description="The runs you are working on (default: every run you hold).",
     )
 
@@ -44,6 +45,10 @@ class WorkerResponse(ResponseSchema):
     started_at: datetime
     last_heartbeat_at: datetime
     current_run_id: str | None = None
+    registered_by_user_id: str | None = Field(
+        default=None, description="Who registered the worker; none for the server's own workers."
+    )
+    stopped_at: datetime | None = Field(default=None, description="When it last signed off.")
     details: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
@@ -57,6 +62,8 @@ class WorkerResponse(ResponseSchema):
             started_at=worker.started_at,
             last_heartbeat_at=worker.last_heartbeat_at,
             current_run_id=worker.current_run_id,
+            registered_by_user_id=worker.registered_by_user_id,
+            stopped_at=worker.stopped_at,
             details=worker.details,
         )
 

@@ -1,8 +1,8 @@
-"""Workers: processes that claim runs, known by the id they register with (seed 002's WorkerItem).
+"""Workers: processes that claim runs, known by the id they register with.
 
-A worker is either a worker process on the shared database (the caller is the system, `actor`
-None) or a remote worker using the API, owned by the person whose credential registered it
-(kept in `details["registered_by"]`); only that person may act as it.
+A worker is either one of the server's own worker processes on the shared database (the caller
+is the system actor) or a remote worker using the API, owned by the person whose credential
+registered it (`registered_by_user_id`); only that person may act as it.
 """
 
 from __future__ import annotations
@@ -19,18 +19,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.core.actors import Actor
-from praisonai_platform.core.clock import database_now
+from praisonai_platform.core.clock import database_now, utcnow
 from praisonai_platform.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from praisonai_platform.core.limits import ID_LENGTH, MAX_WORKER_ID, WORKER_ID_PATTERN
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
 from praisonai_platform.db.models import EventType, Run, RunState, Worker
-from praisonai_platform.db.models.mixins import ID_LENGTH
-from praisonai_platform.db.types import new_id, utcnow
+from praisonai_platform.db.types import new_id
 from praisonai_platform.runs.events import service as events
 from praisonai_platform.runs.settings import RunSettings
 
-WORKER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$")
-OWNER_KEY = "registered_by"
-STOPPED_KEY = "stopped_at"
+WORKER_ID = re.compile(WORKER_ID_PATTERN)
 
 
 class Keep(enum.Enum):
@@ -60,26 +58,28 @@ class Heartbeat:
     runs: list[HeldRun]
 
 
-def require_write(actor: Actor | None) -> None:
+def require_write(actor: Actor) -> None:
     """Acting as a worker changes things: read-only credentials may not."""
-    if actor is not None and actor.scopes is not None and "write" not in actor.scopes:
+    if not actor.is_system and actor.scopes is not None and "write" not in actor.scopes:
         raise Forbidden("this credential cannot act as a worker")
 
 
-async def ensure_owned(session: AsyncSession, actor: Actor | None, worker_id: str) -> None:
+async def ensure_owned(session: AsyncSession, actor: Actor, worker_id: str) -> None:
     """The caller may act as this worker (NotFound otherwise: other people's workers are not
-    revealed). The worker process (no actor) may act as any."""
-    if actor is None:
+    revealed). The system (the server's own worker processes) may act as any."""
+    if actor.is_system:
         return
     require_write(actor)
-    statement = select(Worker.id).where(Worker.id == worker_id, _owner() == actor.user_id)
+    statement = select(Worker.id).where(
+        Worker.id == worker_id, Worker.registered_by_user_id == actor.user_id
+    )
     if await session.scalar(statement) is None:
         raise NotFound("worker not found")
 
 
 async def register(
     session: AsyncSession,
-    actor: Actor | None,
+    actor: Actor,
     *,
     worker_id: str | None = None,
     name: str | None = None,
@@ -92,10 +92,11 @@ async def register(
     worker_id = worker_id or f"worker-{new_id()}"
     if not WORKER_ID.match(worker_id):
         raise ValidationFailed(
-            "id: 1 to 100 letters, digits and . _ : @ -, starting with a letter or digit",
+            f"id: 1 to {MAX_WORKER_ID} letters, digits and . _ : @ -, starting with a letter "
+            "or digit",
             code="invalid_worker_id",
         )
-    owner = actor.user_id if actor is not None else None
+    owner = None if actor.is_system else actor.user_id
     now = database_now(session)
     values = {
         "name": name or worker_id,
@@ -104,14 +105,16 @@ async def register(
         "started_at": now,
         "last_heartbeat_at": now,
         "current_run_id": None,
-        "details": {**(details or {}), OWNER_KEY: owner},
+        "registered_by_user_id": owner,
+        "stopped_at": None,
+        "details": details or {},
     }
     try:
         async with session.begin_nested():
             await session.execute(insert(Worker).values(id=worker_id, **values))
     except IntegrityError:
         existing = await session.scalar(
-            select(_owner()).where(Worker.id == worker_id).with_for_update()
+            select(Worker.registered_by_user_id).where(Worker.id == worker_id).with_for_update()
         )
         if existing != owner:
             raise Conflict("another worker has this id", code="worker_id_taken") from None
@@ -122,7 +125,7 @@ async def register(
         EventType.WORKER_ONLINE,
         worker_id=worker_id,
         message=f"worker {worker.name} online",
-        context={"host": host, "pid": pid, OWNER_KEY: owner},
+        context={"host": host, "pid": pid, "registered_by": owner},
     )
     await session.flush()
     return worker
@@ -130,7 +133,7 @@ async def register(
 
 async def heartbeat(
     session: AsyncSession,
-    actor: Actor | None,
+    actor: Actor,
     worker_id: str,
     settings: RunSettings,
     *,
@@ -141,7 +144,8 @@ async def heartbeat(
     when given: the runs it is really working on), and tell it which of those it still holds
     and which were asked to stop."""
     await ensure_owned(session, actor, worker_id)
-    values: dict[str, Any] = {"last_heartbeat_at": database_now(session)}
+    # Heartbeating again after going offline: online again.
+    values: dict[str, Any] = {"last_heartbeat_at": database_now(session), "stopped_at": None}
     if current_run_id is not UNCHANGED:
         if current_run_id is not None and not 1 <= len(current_run_id) <= ID_LENGTH:
             raise ValidationFailed("current_run_id: not a run id", code="invalid_reference")
@@ -155,8 +159,6 @@ async def heartbeat(
     )
     if worker is None:
         raise NotFound("worker not found")
-    if STOPPED_KEY in worker.details:  # heartbeating again after going offline
-        worker.details = {k: v for k, v in worker.details.items() if k != STOPPED_KEY}
     runs: list[HeldRun] = []
     if run_ids is None or run_ids:
         statement = update(Run).where(Run.worker_id == worker_id, Run.state == RunState.PROCESSING)
@@ -172,7 +174,7 @@ async def heartbeat(
     return Heartbeat(worker=worker, runs=runs)
 
 
-async def go_offline(session: AsyncSession, actor: Actor | None, worker_id: str) -> Worker:
+async def go_offline(session: AsyncSession, actor: Actor, worker_id: str) -> Worker:
     """Mark the worker offline (it stopped cleanly). Runs it still holds must be released first
     (run_leases.release); those it leaves behind are reclaimed when their leases lapse."""
     await ensure_owned(session, actor, worker_id)
@@ -184,7 +186,7 @@ async def go_offline(session: AsyncSession, actor: Actor | None, worker_id: str)
     )
     if worker is None:
         raise NotFound("worker not found")
-    worker.details = {**worker.details, STOPPED_KEY: utcnow().isoformat()}
+    worker.stopped_at = utcnow()
     worker.current_run_id = None
     events.record(
         session,
@@ -208,7 +210,7 @@ async def list_workers(
     status_column = _status(session, settings)
     statement = select(Worker, status_column)
     if not actor.user.is_admin:
-        statement = statement.where(_owner() == actor.user_id)
+        statement = statement.where(Worker.registered_by_user_id == actor.user_id)
     if status is not None:
         statement = statement.where(status_column == status)
     order = [
@@ -230,7 +232,7 @@ async def get(
 ) -> WorkerView:
     statement = select(Worker, _status(session, settings)).where(Worker.id == worker_id)
     if not actor.user.is_admin:
-        statement = statement.where(_owner() == actor.user_id)
+        statement = statement.where(Worker.registered_by_user_id == actor.user_id)
     row = (await session.execute(statement)).one_or_none()
     if row is None:
         raise NotFound("worker not found")
@@ -247,13 +249,9 @@ async def note_current_run(session: AsyncSession, worker_id: str, run_id: str) -
     )
 
 
-def _owner() -> ColumnElement[str]:
-    return Worker.details[OWNER_KEY].as_string()
-
-
 def _status(session: AsyncSession, settings: RunSettings) -> ColumnElement[str]:
     return case(
-        (Worker.details[STOPPED_KEY].as_string().is_not(None), "offline"),
+        (Worker.stopped_at.is_not(None), "offline"),
         (
             Worker.last_heartbeat_at >= database_now(session, -settings.worker_stale_after),
             "online",

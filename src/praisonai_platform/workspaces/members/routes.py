@@ -6,10 +6,25 @@ from fastapi import Response
 
 from praisonai_platform.api.deps import CurrentActor, DbSession
 from praisonai_platform.api.routing import APIRouter, ListPaging
+from praisonai_platform.db.models import Member
 from praisonai_platform.workspaces.members import service as members
 from praisonai_platform.workspaces.members.schemas import MemberAdd, MemberResponse, MemberUpdate
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["members"])
+
+
+def _member_response(member: Member) -> MemberResponse:
+    """From a member whose user was loaded with it."""
+    return MemberResponse(
+        id=member.id,
+        workspace_id=member.workspace_id,
+        user_id=member.user_id,
+        role=member.role,
+        created_at=member.created_at,
+        updated_at=member.updated_at,
+        name=member.user.name,
+        email=member.user.email,
+    )
 
 
 @router.post("/members", status_code=201, response_model=MemberResponse)
@@ -20,7 +35,7 @@ async def add_member(
     member = await members.add(
         session, actor, workspace_id, user_id=body.user_id, email=body.email, role=body.role
     )
-    return MemberResponse.of(member)
+    return _member_response(member)
 
 
 @router.get("/members", response_model=list[MemberResponse])
@@ -32,7 +47,7 @@ async def list_members(
 ) -> list[MemberResponse]:
     """The workspace's members with their names and emails, in the order they joined."""
     page = await members.list_members(session, actor, workspace_id, listing.page)
-    return [MemberResponse.of(m) for m in listing.items(page)]
+    return [_member_response(m) for m in listing.items(page)]
 
 
 @router.patch("/members/{user_id}", response_model=MemberResponse)
@@ -41,7 +56,7 @@ async def update_member_role(
 ) -> MemberResponse:
     """Change a member's role; `user_id` may also be the member's id. The last owner stays."""
     member = await members.change_role(session, actor, workspace_id, user_id, body.role)
-    return MemberResponse.of(member)
+    return _member_response(member)
 
 
 @router.delete("/members/{user_id}", status_code=204)

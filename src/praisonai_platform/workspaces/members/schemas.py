@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
 from praisonai_platform.core.enums import MemberRole
-from praisonai_platform.core.schemas import EntityId, ResponseSchema, Schema, enum_input
+from praisonai_platform.core.schemas import EntityId, ResponseSchema, Schema, lenient_input
 
-if TYPE_CHECKING:
-    from praisonai_platform.db.models import Member
-
-Role = enum_input(MemberRole)
+Role = Annotated[MemberRole, lenient_input(MemberRole)]
 
 
 class MemberAdd(Schema):
@@ -43,17 +40,3 @@ class MemberResponse(ResponseSchema):
     updated_at: datetime
     name: str = Field(description="The user's name.")
     email: str = Field(description="The user's email address.")
-
-    @classmethod
-    def of(cls, member: Member) -> MemberResponse:
-        """From a member whose user was loaded with it."""
-        return cls(
-            id=member.id,
-            workspace_id=member.workspace_id,
-            user_id=member.user_id,
-            role=member.role,
-            created_at=member.created_at,
-            updated_at=member.updated_at,
-            name=member.user.name,
-            email=member.user.email,
-        )

@@ -170,7 +170,7 @@ async def _ensure_another_owner(session: AsyncSession, workspace_id: str, proble
         raise Conflict(f"{problem}; make someone else an owner first", code="last_owner")
 
 
-def _with_user() -> Select[tuple[Member]]:
+def _with_user() -> Select[Member]:
     """Members with their user, in one join."""
     return select(Member).join(Member.user).options(contains_eager(Member.user))
 
