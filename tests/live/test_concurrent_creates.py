@@ -18,8 +18,6 @@ ISSUES = 500
 BUSY_TIMEOUT_MS = 120_000
 REQUEST_TIMEOUT = 2 * BUSY_TIMEOUT_MS / 1000
 
-pytestmark = pytest.mark.xdist_group("live")
-
 
 @pytest.fixture
 def live_server_environment() -> dict[str, str]:
