@@ -71,6 +71,7 @@ class UserAdmin(PlatformView, model=User):
     ) -> None:
         if data.get("email"):
             data["email"] = users.normalise_email(data["email"])
+        await super().on_model_change(data, model, is_created, request)
 
 
 class UserProviderAdmin(PlatformView, model=UserProvider):

@@ -29,6 +29,7 @@ class AuditedView(PlatformView):
     async def on_model_change(
         self, data: dict[str, Any], model: Any, is_created: bool, request: Request
     ) -> None:
+        await super().on_model_change(data, model, is_created, request)
         changes = activity.apply_changes(model, data)
         if changes:
             await self._record(model, request, "updated", {"changes": changes, "via": "admin"})

@@ -1,15 +1,20 @@
 """What every admin view shares: plain columns only (relationships are lazy="raise" and never
-loaded here), database refusals shown as a short message, and filters that ignore bad input."""
+loaded here), edit forms that show and keep what is stored, database refusals shown as a short
+message, and filters that ignore bad input."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqladmin import ModelView
 from sqladmin.filters import StaticValuesFilter
+from sqladmin.forms import ModelConverter, converts
 from sqlalchemy import Select, inspect
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import ColumnProperty
 from starlette.requests import Request
 
 from praisonai_platform.core.errors import PlatformError
@@ -25,10 +30,75 @@ def plain_columns(model: type[Base], *hidden: str) -> list[Any]:
     ]
 
 
+def _to_member(enum_class: type[enum.Enum]) -> Callable[[Any], Any]:
+    def coerce(value: Any) -> Any:
+        if value is None or isinstance(value, enum_class):
+            return value
+        return enum_class(value)  # an unknown value is a ValueError: "not a valid choice"
+
+    return coerce
+
+
+class PlatformConverter(ModelConverter):
+    """sqladmin's form fields, with enumerated columns' selects compared by member.
+
+    sqladmin coerces a stored member to its name (TODO) while the options are the stored values
+    (todo): no option was marked selected, so a browser submitted the first one and saving a form
+    untouched reset every enum (an urgent issue became priority none, a member an owner)."""
+
+    @converts("Enum")
+    def conv_enum(self, model: type, prop: ColumnProperty[Any], kwargs: dict[str, Any]) -> Any:
+        enum_class = getattr(prop.columns[0].type, "enum_class", None)
+        if enum_class is not None:
+            kwargs["coerce"] = _to_member(enum_class)
+        return super().conv_enum(model, prop, kwargs)
+
+
+def _same(stored: Any, submitted: Any) -> bool:
+    """Whether a submitted value only repeats the stored one, as far as a form can show it."""
+    if isinstance(stored, datetime) and isinstance(submitted, datetime):
+        # The form shows times to the second.
+        return stored.replace(microsecond=0) == submitted
+    if isinstance(stored, str) and isinstance(submitted, str):
+        return stored.replace("\r\n", "\n") == submitted
+    if stored in (None, "") and submitted is None:
+        return True
+    return bool(stored == submitted)
+
+
+def drop_unchanged(model: Any, data: dict[str, Any]) -> None:
+    """Leave out of `data` what the form only repeats, so that saving a form untouched writes
+    nothing: no UPDATE, no new `updated_at`, no audit entry.
+
+    An empty input of an optional column means "no value": NULL, except that a stored "" stays
+    "" (the form cannot tell the two apart, so it changes neither into the other). Browsers send
+    a textarea's line breaks as CRLF whatever is stored: they are taken as LF.
+    """
+    columns = inspect(type(model)).columns
+    for name in list(data):
+        column = columns.get(name)
+        if column is None:
+            continue
+        if isinstance(data[name], str):
+            data[name] = data[name].replace("\r\n", "\n")
+        if column.nullable and data[name] == "":
+            data[name] = None
+        if _same(getattr(model, name), data[name]):
+            del data[name]
+
+
 class PlatformView(ModelView):
     page_size = 25
     page_size_options: ClassVar[list[int]] = [25, 50, 100]
     column_default_sort: ClassVar[Any] = ("created_at", True)
+    form_converter: ClassVar[Any] = PlatformConverter
+
+    async def on_model_change(
+        self, data: dict[str, Any], model: Any, is_created: bool, request: Request
+    ) -> None:
+        """Subclasses call this first: what follows sees only what really changes."""
+        if not is_created:
+            drop_unchanged(model, data)
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Any:
         try:
