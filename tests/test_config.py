@@ -208,9 +208,13 @@ def test_alembic_url_for_an_unknown_driver_must_be_explicit() -> None:
         derive_alembic_database_url("mysql+aiomysql://u:p@h/db")
 
 
-def test_sqlite_parent_directory_is_created(tmp_path: Path) -> None:
+def test_sqlite_parent_directory_is_created_only_where_migrations_run(tmp_path: Path) -> None:
     from praisonai_platform.db import create_database_engine
 
     path = tmp_path / "nested" / "deeper" / "p.db"
     create_database_engine(load_settings(database_url=f"sqlite+aiosqlite:///{path}"))
+    assert not (tmp_path / "nested").exists()  # a process that only uses it leaves no folders
+    create_database_engine(
+        load_settings(database_url=f"sqlite+aiosqlite:///{path}", run_db_migrations=True)
+    )
     assert path.parent.is_dir()

@@ -255,7 +255,7 @@ async def test_failing_retries_until_the_limit(client: httpx.AsyncClient, world:
     assert (body["state"], body["attempt_count"], body["worker_id"]) == ("pending", 1, None)
     assert (body["failure_reason"], body["failure_message"]) == ("timeout", "took too long")
     again = await claim(client, world.member, worker)
-    assert (again.json()["id"], again.json()["attempt_count"]) == (run["id"], 1)
+    assert (again.json()["id"], again.json()["attempt_count"]) == (run["id"], 2)
     failed = await report(client, world.member, run["id"], "fail", worker, reason="crash")
     body = failed.json()
     assert (body["state"], body["attempt_count"], body["failure_reason"]) == ("failed", 2, "crash")
@@ -409,7 +409,7 @@ async def test_a_lapsed_lease_is_reclaimed_and_the_old_worker_refused(
     await _expire_leases()
     prompt = await register_worker(client, world.member, "prompt")
     taken = await claim(client, world.member, prompt)
-    assert (taken.json()["id"], taken.json()["attempt_count"]) == (retried["id"], 1)
+    assert (taken.json()["id"], taken.json()["attempt_count"]) == (retried["id"], 2)
     refused = await report(client, world.member, retried["id"], "complete", late)
     assert (refused.status_code, refused.json()["code"]) == (409, "run_not_held")
     assert (

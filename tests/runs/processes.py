@@ -21,6 +21,21 @@ from praisonai_platform.db.models import Run, RunState
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# The installed console script: unlike `python -m`, it does not put the current directory on
+# sys.path, which is how users start workers.
+CONSOLE_SCRIPT = Path(sys.executable).parent / "praisonai-platform"
+
+
+def clean_environment(**variables: str) -> dict[str, str]:
+    """The test process's environment without database, platform or import-path settings."""
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("APP_", "PLATFORM_")) and k not in ("DATABASE_URL", "PYTHONPATH")
+    }
+    return {**inherited, **variables}
+
+
 def start_worker(
     db_url: str,
     record: Path,
@@ -32,24 +47,29 @@ def start_worker(
     lease_seconds: float = 10,
     heartbeat_seconds: float = 0.5,
     grace_seconds: float = 10,
+    cwd: Path = ROOT,
+    console_script: bool = False,
+    **variables: str,
 ) -> subprocess.Popen[bytes]:
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("APP_", "PLATFORM_"))},
-        "DATABASE_URL": db_url,
-        "RUN_TEST_RECORD": str(record),
-        "PLATFORM_RUN_LEASE_SECONDS": str(lease_seconds),
-        "PLATFORM_RUN_HEARTBEAT_SECONDS": str(heartbeat_seconds),
-        "PLATFORM_WORKER_POLL_SECONDS": "0.1",
-        "PLATFORM_WORKER_MAINTENANCE_SECONDS": "1",
-        "PLATFORM_WORKER_SHUTDOWN_GRACE_SECONDS": str(grace_seconds),
-        "PLATFORM_LOG_LEVEL": "warning",
-    }
-    command = [sys.executable, "-m", "praisonai_platform", "worker", "--handler", handler,
-               "--concurrency", str(concurrency)]  # fmt: skip
+    """`variables` are more environment variables, e.g. PLATFORM_LOG_LEVEL="info"."""
+    environment = clean_environment(
+        DATABASE_URL=db_url,
+        RUN_TEST_RECORD=str(record),
+        PLATFORM_RUN_LEASE_SECONDS=str(lease_seconds),
+        PLATFORM_RUN_HEARTBEAT_SECONDS=str(heartbeat_seconds),
+        PLATFORM_WORKER_POLL_SECONDS="0.1",
+        PLATFORM_WORKER_MAINTENANCE_SECONDS="1",
+        PLATFORM_WORKER_SHUTDOWN_GRACE_SECONDS=str(grace_seconds),
+        **{"PLATFORM_LOG_LEVEL": "warning", **variables},
+    )
+    program = (
+        [str(CONSOLE_SCRIPT)] if console_script else [sys.executable, "-m", "praisonai_platform"]
+    )
+    command = [*program, "worker", "--handler", handler, "--concurrency", str(concurrency)]
     if worker_id:
         command += ["--worker-id", worker_id]
     with log.open("ab") as output:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=output)
+        return subprocess.Popen(command, cwd=cwd, env=environment, stdout=output, stderr=output)
 
 
 @contextmanager

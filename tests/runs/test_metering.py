@@ -135,7 +135,7 @@ async def test_a_run_retried_after_a_reclaimed_lease_is_charged_once_per_step(
 
     async with session_scope() as session:
         again = await run_queue.claim_run(session, SYSTEM, "worker-b", run_id, SETTINGS)
-        assert again.attempt_count == 1
+        assert again.attempt_count == 2  # the lapsed attempt, and this one
     second = SyncRunContext(
         RunContext(ClaimedRun.of(again), "worker-b", SETTINGS), asyncio.get_running_loop()
     )

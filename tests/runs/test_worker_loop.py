@@ -4,7 +4,10 @@ progress, events, results, exceptions), stop requests, lost leases, limits and s
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import math
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -36,6 +39,7 @@ from praisonai_platform.db.types import new_id, utcnow
 from praisonai_platform.runs import service as runs
 from praisonai_platform.runs.settings import RunSettings
 from praisonai_platform.worker import ClaimedRun, RunContext, SyncRunContext, WorkerLoop
+from praisonai_platform.worker.logs import TEXT_FORMAT, JsonFormatter
 from praisonai_platform.worker.settings import WorkerSettings
 
 RUN_SETTINGS = RunSettings(lease_seconds=5, heartbeat_seconds=0.1)
@@ -365,6 +369,95 @@ async def test_an_expired_lease_is_reclaimed_by_upkeep(place: Place) -> None:
         await until(finished(run_id))
     run = await load(run_id)
     assert (run.state, run.failure_reason) == (RunState.FAILED, "lease_expired")
+
+
+async def test_attempt_count_counts_attempts_as_they_start(place: Place) -> None:
+    seen: dict[str, list[int]] = {}
+
+    def handler(run: ClaimedRun, _context: SyncRunContext) -> None:
+        seen.setdefault(run.id, []).append(run.attempt)
+        if run.parameters.get("fail_first") and run.attempt == 1:
+            raise RuntimeError("flaky")
+
+    first_time = await place.add_run()
+    second_time = await place.add_run(parameters={"fail_first": True})
+    async with working(handler):
+        await until(finished(first_time))
+        await until(finished(second_time))
+    once, twice = await load(first_time), await load(second_time)
+    assert (once.state, once.attempt_count, seen[first_time]) == (RunState.COMPLETED, 1, [1])
+    assert (twice.state, twice.attempt_count, seen[second_time]) == (
+        RunState.COMPLETED,
+        2,
+        [1, 2],
+    )
+    async with session_scope(read_only=True) as session:
+        claims = list(
+            await session.scalars(
+                select(Event.message)
+                .where(Event.run_id == second_time, Event.event_type == EventType.RUN_PROCESSING)
+                .order_by(Event.created_at)
+            )
+        )
+    assert claims == ["attempt 1 of 3", "attempt 2 of 3"]
+
+
+async def test_each_claim_completion_failure_retry_and_reclaim_is_logged(
+    place: Place, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="praisonai_platform.worker")
+    async with session_scope() as session:
+        issue = await session.get(Issue, place.issue_id)
+        assert issue is not None
+        issue_key = issue.identifier
+        session.add(Worker(id="gone", name="gone", started_at=utcnow(), last_heartbeat_at=utcnow()))
+
+    def handler(run: ClaimedRun, _context: SyncRunContext) -> None:
+        if run.parameters.get("fail"):
+            raise RuntimeError("flaky")
+
+    retried = await place.add_run(issue_id=place.issue_id, max_attempts=2, parameters={"fail": 1})
+    reclaimed = await place.add_run(
+        issue_id=place.issue_id,
+        state=RunState.PROCESSING,
+        worker_id="gone",
+        attempt_count=1,
+        started_at=utcnow() - timedelta(seconds=30),
+        lease_expires_at=utcnow() - timedelta(seconds=1),
+    )
+    async with working(handler, worker_id="w-logs"):
+        for run_id in (retried, reclaimed):
+            await until(finished(run_id))
+
+    records = [r for r in caplog.records if getattr(r, "run_id", None) in (retried, reclaimed)]
+    steps = [(r.run_id, r.event, r.attempt) for r in records]
+    assert [step for step in steps if step[0] == retried] == [
+        (retried, "claimed", 1),
+        (retried, "retry", 1),
+        (retried, "claimed", 2),
+        (retried, "failed", 2),
+    ]
+    assert [step for step in steps if step[0] == reclaimed] == [
+        (reclaimed, "reclaimed", 1),
+        (reclaimed, "claimed", 2),
+        (reclaimed, "completed", 2),
+    ]
+    text_format = logging.Formatter(TEXT_FORMAT)
+    for record in records:
+        run_id = record.run_id
+        text = text_format.format(record)
+        assert f"run {run_id} [{issue_key}]" in text and re.search(r" \d+\.\d\ds\b", text), text
+        line = json.loads(JsonFormatter().format(record))
+        assert (line["run_id"], line["issue_key"], line["event"]) == (
+            run_id,
+            issue_key,
+            record.event,
+        )
+        assert line["duration_seconds"] >= 0 and line["worker_id"] == "w-logs"
+    (reclaim,) = [r for r in records if r.event == "reclaimed"]
+    assert reclaim.duration_seconds >= 29  # held since it started
+    (failure,) = [r for r in records if r.event == "failed"]
+    assert "RuntimeError: flaky" in failure.getMessage() and failure.levelno == logging.WARNING
 
 
 async def _state_is(run_id: str, state: RunState) -> bool:

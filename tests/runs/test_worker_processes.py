@@ -144,7 +144,7 @@ async def test_a_killed_workers_runs_are_reclaimed_or_failed_past_their_limit(
             )
         )
     assert first is not None and second is not None
-    assert (first.state, first.worker_id, first.attempt_count) == (RunState.COMPLETED, "rescuer", 1)
+    assert (first.state, first.worker_id, first.attempt_count) == (RunState.COMPLETED, "rescuer", 2)
     assert kinds == [
         EventType.RUN_PROCESSING,
         EventType.RUN_RECLAIMED,

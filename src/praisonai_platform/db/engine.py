@@ -20,7 +20,10 @@ def create_database_engine(settings: Settings) -> AsyncEngine:
     if settings.is_memory_sqlite:
         return _create_memory_engine(settings)
     if settings.is_sqlite:
-        _ensure_sqlite_parent_exists(url)
+        if settings.run_db_migrations:
+            # Only where the schema is about to be built: a process that merely uses the
+            # database (a worker started from another folder) must not leave folders behind.
+            ensure_sqlite_parent_exists(url)
         engine = create_async_engine(
             url,
             echo=settings.database_echo,
@@ -92,7 +95,8 @@ def _create_schema(uri: str, settings: Settings) -> None:
     sync_engine.dispose()
 
 
-def _ensure_sqlite_parent_exists(database_url: str) -> None:
+def ensure_sqlite_parent_exists(database_url: str) -> None:
+    """Create the folder of a SQLite file about to be migrated or created."""
     path = sqlite_file_path(database_url)
     if path is not None and path.parent != path:
         path.parent.mkdir(parents=True, exist_ok=True)

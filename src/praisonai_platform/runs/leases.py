@@ -31,8 +31,8 @@ FRESH_ATTEMPT: dict[str, Any] = {
 
 
 async def reclaim_expired(session: AsyncSession, settings: RunSettings) -> list[Run]:
-    """Take back runs whose worker stopped heartbeating: pending again with one more attempt
-    counted, or failed (`lease_expired`) when that was the last attempt, or stopped when a stop
+    """Take back runs whose worker stopped heartbeating: pending again (the lapsed attempt stays
+    counted), or failed (`lease_expired`) when that was the last attempt, or stopped when a stop
     had been asked for."""
     statement = (
         select(Run)
@@ -54,8 +54,8 @@ async def reclaim_expired(session: AsyncSession, settings: RunSettings) -> list[
 async def release(
     session: AsyncSession, actor: Actor, worker_id: str, run_ids: Sequence[str] | None = None
 ) -> list[Run]:
-    """A worker gives runs back unfinished (it is shutting down): pending again, the attempt not
-    counted against the run. Without `run_ids`, every run the worker holds."""
+    """A worker gives runs back unfinished (it is shutting down): pending again, the attempt given
+    back (not counted against the run). Without `run_ids`, every run the worker holds."""
     await workers.ensure_owned(session, actor, worker_id)
     statement = (
         select(Run)
@@ -72,7 +72,8 @@ async def release(
         if stopping:
             _set(run, state=RunState.STOPPED, finished_at=utcnow())
         else:
-            _set(run, state=RunState.PENDING, **FRESH_ATTEMPT)
+            attempts = max(run.attempt_count - 1, 0)  # the claim counted it; give it back
+            _set(run, state=RunState.PENDING, attempt_count=attempts, **FRESH_ATTEMPT)
         run_changed(
             session,
             run,
@@ -109,7 +110,8 @@ async def sign_off(session: AsyncSession, actor: Actor, worker_id: str) -> Worke
 
 def _take_back(session: AsyncSession, run: Run) -> None:
     worker_id = run.worker_id
-    attempts = run.attempt_count + 1
+    # Counted when it was claimed; at least this one (a run claimed before claims counted).
+    attempts = max(run.attempt_count, 1)
     _set(run, attempt_count=attempts, worker_id=None, lease_expires_at=None)
     if run.stop_requested:
         _set(run, state=RunState.STOPPED, finished_at=utcnow())

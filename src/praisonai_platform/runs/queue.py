@@ -76,8 +76,8 @@ async def claim(
         actor=actor,
         by_agent=True,
         old_state=RunState.PENDING.value,
-        message=f"attempt {run.attempt_count + 1} of {run.max_attempts}",
-        details={"attempt": run.attempt_count + 1},
+        message=f"attempt {run.attempt_count} of {run.max_attempts}",
+        details={"attempt": run.attempt_count},
     )
     await session.flush()
     return run
@@ -150,6 +150,9 @@ def _candidates(
 def _claimed_values(session: AsyncSession, worker_id: str, settings: RunSettings) -> dict[str, Any]:
     return {
         "state": RunState.PROCESSING,
+        # Counted when it starts, so a run reads "attempt 1" while its first attempt runs and
+        # after it completed; a release (the worker shut down) gives the attempt back.
+        "attempt_count": Run.attempt_count + 1,
         "worker_id": worker_id,
         "lease_expires_at": database_now(session, settings.lease),
         "started_at": database_now(session),

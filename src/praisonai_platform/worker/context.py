@@ -42,18 +42,20 @@ class ClaimedRun:
     attempt: int
     max_attempts: int
     created_at: datetime
+    issue_key: str | None = None  # the issue's identifier, e.g. ENG-42
 
     @classmethod
-    def of(cls, run: Run) -> ClaimedRun:
+    def of(cls, run: Run, issue_key: str | None = None) -> ClaimedRun:
         return cls(
             id=run.id,
             workspace_id=run.workspace_id,
             agent_id=run.agent_id,
             issue_id=run.issue_id,
             parameters=copy.deepcopy(run.parameters),
-            attempt=run.attempt_count + 1,
+            attempt=run.attempt_count,
             max_attempts=run.max_attempts,
             created_at=run.created_at,
+            issue_key=issue_key,
         )
 
 

@@ -19,15 +19,20 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from praisonai_platform.billing.settings import BillingSettings, load_billing_settings
 from praisonai_platform.core import idempotency as nonces
 from praisonai_platform.core.actors import SYSTEM
+from praisonai_platform.core.clock import utcnow
 from praisonai_platform.core.errors import Conflict, InsufficientCredits, NotFound
 from praisonai_platform.core.limits import MAX_HANDLER_ERROR
+from praisonai_platform.db import get_engine
+from praisonai_platform.db.models import Issue, Run, RunState
 from praisonai_platform.runs import leases as run_leases
 from praisonai_platform.runs import queue as run_queue
 from praisonai_platform.runs.queue import ClaimFilter
@@ -35,12 +40,13 @@ from praisonai_platform.runs.reports import service as run_reports
 from praisonai_platform.runs.settings import RunSettings, load_run_settings
 from praisonai_platform.runs.workers import service as workers
 from praisonai_platform.worker.context import ClaimedRun, RunContext
+from praisonai_platform.worker.database import describe
 from praisonai_platform.worker.handlers import Handler
 from praisonai_platform.worker.invoke import HandlerOutcome, invoke
+from praisonai_platform.worker.logs import logger, run_event
 from praisonai_platform.worker.settings import WorkerSettings, load_worker_settings
 from praisonai_platform.worker.transactions import in_transaction
 
-logger = logging.getLogger("praisonai_platform.worker")
 T = TypeVar("T")
 
 
@@ -78,6 +84,7 @@ class WorkerLoop:
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._hurry = asyncio.Event()
+        self.database = ""  # named in every database error it logs; known once it runs
 
     def request_shutdown(self) -> None:
         """Stop claiming and wind down (SIGTERM). Asked a second time: release at once."""
@@ -88,6 +95,8 @@ class WorkerLoop:
             context.shutting_down = True
 
     async def run(self) -> None:
+        bind = self._sessions.kw.get("bind") if self._sessions is not None else None
+        self.database = describe(bind.url if bind is not None else get_engine().url)
         await self._transaction(
             lambda session: run_leases.sign_on(
                 session,
@@ -99,7 +108,13 @@ class WorkerLoop:
                 details={"concurrency": self.concurrency, "agent_id": self.agent_id},
             )
         )
-        logger.info("worker %s online (%d slots)", self.worker_id, self.concurrency)
+        logger.info(
+            "worker %s online (%d slots) on %s",
+            self.worker_id,
+            self.concurrency,
+            self.database,
+            extra={"event": "online", "worker_id": self.worker_id, "database": self.database},
+        )
         heart = asyncio.create_task(self._heartbeat_loop(), name="heartbeat")
         try:
             await self._claim_loop()
@@ -108,7 +123,11 @@ class WorkerLoop:
             heart.cancel()
             await asyncio.gather(heart, return_exceptions=True)
             await self._transaction(lambda s: run_leases.sign_off(s, SYSTEM, self.worker_id))
-            logger.info("worker %s offline", self.worker_id)
+            logger.info(
+                "worker %s offline",
+                self.worker_id,
+                extra={"event": "offline", "worker_id": self.worker_id},
+            )
 
     # Claiming ----------------------------------------------------------------------------------
 
@@ -121,7 +140,7 @@ class WorkerLoop:
                 run = await self._claim()
             except Exception:
                 slots.release()
-                logger.exception("claiming failed; retrying")
+                logger.exception("claiming failed on %s; retrying", self.database)
                 await self._pause(self.settings.poll_seconds)
                 continue
             if run is None:
@@ -134,7 +153,7 @@ class WorkerLoop:
             task.add_done_callback(lambda _task: slots.release())
 
     async def _claim(self) -> ClaimedRun | None:
-        async def claim(session: AsyncSession) -> ClaimedRun | None:
+        async def claim(session: AsyncSession) -> tuple[ClaimedRun, float | None] | None:
             run = await run_queue.claim(
                 session,
                 SYSTEM,
@@ -143,71 +162,134 @@ class WorkerLoop:
                 ClaimFilter(agent_id=self.agent_id),
                 reclaim=False,  # the heartbeat loop's upkeep does it, off this path
             )
-            return ClaimedRun.of(run) if run is not None else None
-
-        claimed = await self._transaction(claim)
-        if claimed is not None:
-            # Registered before anyone awaits, so the next heartbeat keeps its lease.
-            self._active[claimed.id] = RunContext(
-                claimed, self.worker_id, self.run_settings, self._sessions, billing=self.billing
+            if run is None:
+                return None
+            keys = await _issue_keys(session, [run])
+            return ClaimedRun.of(run, issue_key=keys.get(run.id)), _seconds_between(
+                run.created_at, run.started_at
             )
-            self._active[claimed.id].shutting_down = self._stopping.is_set()
+
+        answer = await self._transaction(claim)
+        if answer is None:
+            return None
+        claimed, waited = answer
+        # Registered before anyone awaits, so the next heartbeat keeps its lease.
+        self._active[claimed.id] = RunContext(
+            claimed, self.worker_id, self.run_settings, self._sessions, billing=self.billing
+        )
+        self._active[claimed.id].shutting_down = self._stopping.is_set()
+        self._log_run(
+            claimed,
+            "claimed",
+            f"claimed: attempt {claimed.attempt} of {claimed.max_attempts}, queued for",
+            waited,
+        )
         return claimed
 
     # Running a handler -------------------------------------------------------------------------
 
     async def _execute(self, run: ClaimedRun) -> None:
         context = self._active[run.id]
+        started = time.monotonic()
         try:
             outcome = await invoke(self.handler, run, context)
-            await self._finish(run, context, outcome)
+            await self._finish(run, context, outcome, time.monotonic() - started)
         except Exception:
-            logger.exception("run %s: reporting its end failed; its lease will lapse", run.id)
+            logger.exception(
+                "run %s [%s]: reporting its end to %s failed; its lease will lapse",
+                run.id,
+                run.issue_key or "no issue",
+                self.database,
+            )
         finally:
             self._active.pop(run.id, None)
 
-    async def _finish(self, run: ClaimedRun, context: RunContext, outcome: HandlerOutcome) -> None:
+    async def _finish(
+        self, run: ClaimedRun, context: RunContext, outcome: HandlerOutcome, duration: float
+    ) -> None:
         if outcome.abandoned:
-            logger.warning("run %s: still running at shutdown; released", run.id)
+            self._log_run(run, "released", "released: still running at shutdown after", duration)
             return  # sign-off releases it
         if context.lost:
-            logger.warning("run %s: lease lost; another worker has it", run.id)
+            lost = ": its lease lapsed and another worker has it"
+            self._log_run(run, "lost", "lost after", duration, detail=lost)
             return
         try:
             if context.stop_requested:
                 await self._report(run_reports.acknowledge_stop, run, result=outcome.result)
+                self._log_run(run, "stopped", "stopped as asked after", duration)
             elif isinstance(outcome.error, InsufficientCredits):
                 # Retrying would meet the same empty balance: the run ends here.
-                await self._report(
-                    run_reports.fail,
+                await self._failed(
                     run,
+                    duration,
                     reason="insufficient_credits",
                     message=outcome.error.detail,
                     retry=False,
                 )
             elif outcome.error is not None:
                 error = outcome.error
-                logger.warning("run %s failed: %r", run.id, error)
                 message = f"{type(error).__name__}: {error}"[:MAX_HANDLER_ERROR]
-                await self._report(run_reports.fail, run, reason="handler_error", message=message)
+                await self._failed(run, duration, reason="handler_error", message=message)
             elif outcome.invalid_result is not None:
-                await self._report(
-                    run_reports.fail,
+                await self._failed(
                     run,
+                    duration,
                     reason="invalid_result",
                     message=outcome.invalid_result,
                     retry=False,  # the same handler would return the same thing again
                 )
             else:
                 await self._report(run_reports.complete, run, result=outcome.result)
+                done = f"completed on attempt {run.attempt} of {run.max_attempts} in"
+                self._log_run(run, "completed", done, duration)
         except (Conflict, NotFound) as exc:
-            logger.warning("run %s: not ours any more (%s)", run.id, exc.detail)
+            gone = f": not ours any more ({exc.detail})"
+            self._log_run(run, "lost", "lost after", duration, detail=gone)
+
+    async def _failed(
+        self, run: ClaimedRun, duration: float, *, reason: str, message: str, retry: bool = True
+    ) -> None:
+        ended: Run = await self._report(
+            run_reports.fail, run, reason=reason, message=message, retry=retry
+        )
+        again = ended.state is RunState.PENDING
+        self._log_run(
+            run,
+            "retry" if again else "failed",
+            f"failed on attempt {run.attempt} of {run.max_attempts} after",
+            duration,
+            detail=f"{', queued again' if again else ''}: {message}",
+            reason=reason,
+        )
 
     async def _report(
         self, report: Callable[..., Awaitable[Any]], run: ClaimedRun, **fields: Any
-    ) -> None:
-        await self._transaction(
+    ) -> Any:
+        return await self._transaction(
             lambda session: report(session, SYSTEM, run.id, self.worker_id, **fields)
+        )
+
+    def _log_run(
+        self,
+        run: ClaimedRun,
+        event: str,
+        message: str,
+        duration: float | None,
+        **fields: Any,
+    ) -> None:
+        level = logging.INFO if event in ("claimed", "completed", "stopped") else logging.WARNING
+        run_event(
+            event,
+            message,
+            run_id=run.id,
+            issue_key=run.issue_key,
+            duration=duration,
+            level=level,
+            attempt=run.attempt,
+            max_attempts=run.max_attempts,
+            worker_id=self.worker_id,
+            **fields,
         )
 
     # Heartbeats and upkeep ---------------------------------------------------------------------
@@ -220,9 +302,9 @@ class WorkerLoop:
                 await self._heartbeat()
                 if time.monotonic() - last_upkeep >= self.settings.maintenance_seconds:
                     last_upkeep = time.monotonic()
-                    await self._transaction(self._upkeep)
+                    self._log_reclaims(*await self._transaction(self._upkeep))
             except Exception:
-                logger.exception("heartbeat failed; retrying at the next beat")
+                logger.exception("heartbeat on %s failed; retrying at the next beat", self.database)
 
     async def _heartbeat(self) -> None:
         working = list(self._active)
@@ -244,14 +326,45 @@ class WorkerLoop:
             if run_id not in held:
                 context.mark_lost()
             elif held[run_id].stop_requested and not context.stop_requested:
-                logger.info("run %s: stop requested", run_id)
+                logger.info(
+                    "run %s [%s]: stop requested",
+                    run_id,
+                    context.run.issue_key or "no issue",
+                    extra={"event": "stop_requested", "run_id": run_id},
+                )
                 context.mark_stop_requested()
 
-    async def _upkeep(self, session: AsyncSession) -> None:
+    async def _upkeep(self, session: AsyncSession) -> tuple[list[Run], dict[str, str], int]:
         reclaimed = await run_leases.reclaim_expired(session, self.run_settings)
         purged = await nonces.purge_expired(session)
-        if reclaimed or purged:
-            logger.info("reclaimed %d runs, purged %d idempotency keys", len(reclaimed), purged)
+        return reclaimed, await _issue_keys(session, reclaimed), purged
+
+    def _log_reclaims(self, reclaimed: list[Run], keys: dict[str, str], purged: int) -> None:
+        """Logged once committed: a transaction that is retried runs its work again."""
+        now = utcnow()
+        for run in reclaimed:
+            outcome = {
+                RunState.PENDING: "queued again",
+                RunState.FAILED: "failed, no attempt left",
+                RunState.STOPPED: "stopped, as was asked",
+            }.get(run.state, run.state.value)
+            run_event(
+                "reclaimed",
+                "reclaimed after",
+                run_id=run.id,
+                issue_key=keys.get(run.id),
+                duration=_seconds_between(run.started_at, now),
+                detail=f": its worker stopped heartbeating on attempt {run.attempt_count} of "
+                f"{run.max_attempts}; {outcome}",
+                level=logging.WARNING,
+                attempt=run.attempt_count,
+                max_attempts=run.max_attempts,
+                worker_id=self.worker_id,
+                reason="lease_expired",
+                state=run.state.value,
+            )
+        if purged:
+            logger.info("purged %d idempotency keys", purged)
 
     # Shutting down -----------------------------------------------------------------------------
 
@@ -283,7 +396,7 @@ class WorkerLoop:
     # Helpers -----------------------------------------------------------------------------------
 
     async def _transaction(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        return await in_transaction(self._sessions, work)
+        return await in_transaction(self._sessions, work, database=self.database)
 
     async def _until(self, waiting: Awaitable[Any]) -> bool:
         """Wait for `waiting` unless shutdown comes first; True if it completed."""
@@ -299,3 +412,27 @@ class WorkerLoop:
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), seconds)
+
+
+async def _issue_keys(session: AsyncSession, runs: list[Run]) -> dict[str, str]:
+    """Run id → its issue's key (ENG-42), for the runs that have an issue."""
+    issue_ids = {run.issue_id for run in runs if run.issue_id is not None}
+    if not issue_ids:
+        return {}
+    rows = await session.execute(select(Issue.id, Issue.identifier).where(Issue.id.in_(issue_ids)))
+    identifiers: dict[str, str] = {issue_id: key for issue_id, key in rows}
+    return {
+        run.id: identifiers[run.issue_id]
+        for run in runs
+        if run.issue_id is not None and run.issue_id in identifiers
+    }
+
+
+def _seconds_between(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=UTC)
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=UTC)
+    return (end - start).total_seconds()

@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import signal
 
+from praisonai_platform.config import load_settings
 from praisonai_platform.db import get_engine, reset_engine
+from praisonai_platform.worker import database
 from praisonai_platform.worker.handlers import load_handler
+from praisonai_platform.worker.logs import logger
 from praisonai_platform.worker.loop import WorkerLoop
 
 
@@ -19,7 +22,14 @@ async def run_worker(
     name: str | None = None,
 ) -> None:
     """Work until a signal: the first stops claiming and lets running handlers finish within
-    the grace period; a second one releases their runs at once."""
+    the grace period; a second one releases their runs at once.
+
+    Refuses to start (ConfigurationError naming the database) on a database that is missing or
+    has no schema: the server's migrations make it, not the worker."""
+    settings = load_settings()
+    where = database.describe(settings.resolved_database_url)
+    logger.info("worker starting on %s", where, extra={"event": "starting", "database": where})
+    database.check_exists(settings)  # before connecting, which would create an empty file
     worker = WorkerLoop(
         load_handler(handler_reference),
         concurrency=concurrency,
@@ -27,13 +37,15 @@ async def run_worker(
         worker_id=worker_id,
         name=name,
     )
-    get_engine()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, worker.request_shutdown)
     try:
-        await worker.run()
-    finally:
+        await database.check_schema(get_engine())
+        loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
+            loop.add_signal_handler(signum, worker.request_shutdown)
+        try:
+            await worker.run()
+        finally:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(signum)
+    finally:
         await reset_engine()

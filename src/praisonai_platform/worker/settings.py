@@ -3,6 +3,8 @@ must agree on, are PLATFORM_RUN_* (runs/settings.py)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -33,6 +35,11 @@ class WorkerSettings(BaseSettings):
         le=86_400,
         description="How often the worker reclaims lapsed leases and purges expired "
         "idempotency keys.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="How the worker logs each claim, completion, failure, retry and reclaim "
+        "(run id, issue key, duration): text lines, or json for one JSON object per line.",
     )
 
 

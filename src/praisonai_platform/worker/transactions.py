@@ -23,6 +23,8 @@ _TRANSIENT = ("deadlock", "locked", "busy", "serializ", "connection", "timeout")
 async def in_transaction(
     sessions: async_sessionmaker[AsyncSession] | None,
     work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    database: str = "the database",
 ) -> T:
     """Run `work` in its own transaction (committed when it returns), retrying a few times
     when the database is busy, restarting, or picked this transaction as a deadlock victim."""
@@ -33,7 +35,9 @@ async def in_transaction(
         except DBAPIError as exc:
             if attempt == TRIES or not transient(exc):
                 raise
-            logger.warning("database busy (%s); retrying", type(exc.orig).__name__)
+            logger.warning(
+                "%s busy (%s); retrying", database or "the database", type(exc.orig).__name__
+            )
             await asyncio.sleep(0.05 * 2**attempt)
     raise AssertionError("unreachable")
 

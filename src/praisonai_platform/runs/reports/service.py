@@ -166,7 +166,7 @@ async def complete(
         by_agent=True,
         old_state=RunState.PROCESSING.value,
         message=message[:MAX_EVENT_SUMMARY] if message else "completed",
-        details={"attempt": run.attempt_count + 1},
+        details={"attempt": run.attempt_count},
     )
     if message:
         post_agent_comment(session, run, message)
@@ -191,7 +191,8 @@ async def fail(
         message = run_values.text(message, "message", MAX_TEXT)
     await authorize_worker(session, actor, run_id, worker_id)
     run = await lock_held_run(session, run_id, worker_id)
-    attempts = run.attempt_count + 1
+    # Counted when it was claimed; at least this one (a run claimed before claims counted).
+    attempts = max(run.attempt_count, 1)
     again = retry and not run.stop_requested and attempts < run.max_attempts
     run.attempt_count = attempts
     run.failure_reason, run.failure_message = reason, message
