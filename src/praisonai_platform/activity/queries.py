@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
-from praisonai_platform.db.models import ActivityLog, ActorType
+from praisonai_platform.db.models import ActivityLog, ActorType, Agent, User
 from praisonai_platform.workspaces.permissions import Action, workspace_access
 from praisonai_platform.workspaces.references import resolve_issue
 
@@ -73,3 +73,28 @@ async def list_for_issue(
     return await paginate(
         session, (filters or ActivityFilter()).apply(statement), _NEWEST_FIRST, page
     )
+
+
+async def actor_names(
+    session: AsyncSession, entries: Sequence[ActivityLog]
+) -> dict[tuple[ActorType, str], str]:
+    """The names of the people and agents who acted in `entries`, by (actor_type, actor_id):
+    one query for a whole page. Actors deleted since have no name (the trail keeps their id)."""
+    wanted: dict[ActorType, set[str]] = {ActorType.USER: set(), ActorType.AGENT: set()}
+    for entry in entries:
+        if entry.actor_id is not None and entry.actor_type in wanted:
+            wanted[ActorType(entry.actor_type)].add(entry.actor_id)
+    parts = [
+        select(literal(kind.value).label("kind"), model.id, model.name).where(
+            model.id.in_(sorted(ids))
+        )
+        for kind, model, ids in (
+            (ActorType.USER, User, wanted[ActorType.USER]),
+            (ActorType.AGENT, Agent, wanted[ActorType.AGENT]),
+        )
+        if ids
+    ]
+    if not parts:
+        return {}
+    rows = await session.execute(union_all(*parts))
+    return {(ActorType(kind), actor_id): name for kind, actor_id, name in rows}

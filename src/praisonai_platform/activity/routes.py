@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Depends, Query
 from pydantic import StringConstraints
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.activity import queries as activity_queries
 from praisonai_platform.activity.queries import ActivityFilter
 from praisonai_platform.activity.schemas import ActivityLogResponse, ActorTypeInput
 from praisonai_platform.api.deps import CurrentActor, DbSession
 from praisonai_platform.api.routing import APIRouter, ListPaging
+from praisonai_platform.db.models import ActivityLog
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["activity"])
 
@@ -46,6 +49,19 @@ def activity_filter(
 Filters = Annotated[ActivityFilter, Depends(activity_filter)]
 
 
+async def _responses(
+    session: AsyncSession, entries: Sequence[ActivityLog]
+) -> list[ActivityLogResponse]:
+    names = await activity_queries.actor_names(session, entries)
+    answers = []
+    for entry in entries:
+        answer = ActivityLogResponse.model_validate(entry)
+        if entry.actor_id is not None:
+            answer.actor_name = names.get((entry.actor_type, entry.actor_id))
+        answers.append(answer)
+    return answers
+
+
 @router.get("/activity", response_model=list[ActivityLogResponse])
 async def list_workspace_activity(
     workspace_id: str,
@@ -58,7 +74,7 @@ async def list_workspace_activity(
     page = await activity_queries.list_for_workspace(
         session, actor, workspace_id, listing.page, filters
     )
-    return [ActivityLogResponse.model_validate(a) for a in listing.items(page)]
+    return await _responses(session, listing.items(page))
 
 
 @router.get("/issues/{issue_id}/activity", response_model=list[ActivityLogResponse])
@@ -74,4 +90,4 @@ async def list_issue_activity(
     page = await activity_queries.list_for_issue(
         session, actor, workspace_id, issue_id, listing.page, filters
     )
-    return [ActivityLogResponse.model_validate(a) for a in listing.items(page)]
+    return await _responses(session, listing.items(page))

@@ -21,6 +21,10 @@ class ActivityLogResponse(ResponseSchema):
     issue_id: str | None = None
     actor_type: ActorType | None = None
     actor_id: str | None = None
+    actor_name: str | None = Field(
+        default=None,
+        description="The user's or agent's name; none for the system or an actor deleted since.",
+    )
     action: str
     details: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime

@@ -6,10 +6,10 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from praisonai_platform.cli import connection, lookups
-from praisonai_platform.cli.issue_text import assignee_name, differences
+from praisonai_platform.cli.issue_text import assignee_name, differences, label_names, markdown
 from praisonai_platform.cli.options import JsonOption, UrlOption, WorkspaceOption
 from praisonai_platform.cli.output import (
     CliError,
@@ -102,9 +102,16 @@ def list_issues(
         say(f"No issues in {found.slug} match.")
         return
     print_table(
-        ["KEY", "STATUS", "PRIORITY", "TITLE", "ASSIGNEE"],
+        ["KEY", "STATUS", "PRIORITY", "TITLE", "ASSIGNEE", "LABELS"],
         [
-            (i.identifier, i.status.value, i.priority.value, i.title, assignee_name(i, names))
+            (
+                i.identifier,
+                i.status.value,
+                i.priority.value,
+                i.title,
+                assignee_name(i, names),
+                label_names(i),
+            )
             for i in issues
         ],
     )
@@ -144,6 +151,8 @@ def create_issue(
         )
         for label_id in label_ids:
             client.issues.add_label(found.id, issue.id, label_id)
+        if label_ids:
+            issue = client.issues.get(found.id, issue.id)  # with the labels just attached
     if json:
         print_json(issue)
     else:
@@ -160,31 +169,32 @@ def show_issue(
     """An issue with its labels and comments."""
     with connection.connect(url) as client:
         issue = connection.issue(client, key, workspace)
-        labels = list(client.issues.labels(issue.workspace_id, issue.id, limit=200))
         comments = list(client.comments.iter(issue.workspace_id, issue.id))
         if json:
+            # The labels in full (description, timestamps), as this command has always printed.
+            labels = list(client.issues.labels(issue.workspace_id, issue.id, limit=200))
             print_json({**issue.model_dump(mode="json"), "labels": labels, "comments": comments})
             return
         names = lookups.display_names(client, issue.workspace_id)
-    console.print(f"[bold]{issue.identifier}[/bold]  {escape(issue.title)}")
+    console.print(Text.assemble((issue.identifier, "bold"), "  ", issue.title))
     print_fields(
         [
             ("status", issue.status.value),
             ("priority", issue.priority.value),
             ("assignee", assignee_name(issue, names)),
-            ("labels", ", ".join(label.name for label in labels) or None),
+            ("labels", label_names(issue)),
             ("created", issue.created_at),
             ("updated", issue.updated_at),
         ]
     )
     if issue.description:
         say("")
-        say(issue.description)
+        console.print(markdown(issue.description))
     for comment in comments:
         author = names.get(comment.author_id or "", comment.author_id or "system")
         say("")
-        console.print(f"[bold]{escape(author)}[/bold] [dim]{when(comment.created_at)}[/dim]")
-        say(comment.content)
+        console.print(Text.assemble((author, "bold"), " ", (when(comment.created_at), "dim")))
+        console.print(markdown(comment.content))
 
 
 @app.command("update")

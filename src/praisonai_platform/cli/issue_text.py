@@ -1,8 +1,11 @@
-"""How issues read in the terminal: who they are assigned to, what an update changed."""
+"""How issues read in the terminal: who they are assigned to, their labels, what an update
+changed, and their Markdown."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from rich.markdown import Markdown
 
 from praisonai_platform.client.models import Issue
 
@@ -33,3 +36,14 @@ def assignee_name(issue: Issue, names: dict[str, str]) -> str | None:
     if issue.assignee_id is None:
         return None
     return names.get(issue.assignee_id, issue.assignee_id)
+
+
+def label_names(issue: Issue) -> str | None:
+    """`bug, docs`, or None for an issue without labels."""
+    return ", ".join(label.name for label in issue.labels) or None
+
+
+def markdown(text: str) -> Markdown:
+    """Descriptions and comments as rendered Markdown. The text is parsed as Markdown only,
+    never as rich markup, so brackets people type are printed as they are."""
+    return Markdown(text, hyperlinks=False)

@@ -6,17 +6,21 @@ responses carry `ETag: "<version>"`; PATCH honours `If-Match`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.api.deps import CurrentActor, DbSession
 from praisonai_platform.api.routing import APIRouter, ExpectedVersions, ListPaging
-from praisonai_platform.db.models import Issue
+from praisonai_platform.db.models import Issue, IssueLabel
 from praisonai_platform.issues import service as issues
+from praisonai_platform.issues.labels import service as labels
 from praisonai_platform.issues.queries import IssueFilters
 from praisonai_platform.issues.schemas import (
     IssueCreate,
+    IssueLabelSummary,
     IssueListQuery,
     IssueResponse,
     IssueUpdate,
@@ -31,7 +35,7 @@ def _actor_kind(user_id: str | None, agent_id: str | None) -> str | None:
     return "agent" if agent_id is not None else None
 
 
-def _issue_response(issue: Issue) -> IssueResponse:
+def _issue_response(issue: Issue, issue_labels: Sequence[IssueLabel]) -> IssueResponse:
     return IssueResponse(
         id=issue.id,
         workspace_id=issue.workspace_id,
@@ -50,15 +54,23 @@ def _issue_response(issue: Issue) -> IssueResponse:
         parent_issue_id=issue.parent_id,
         created_by_id=issue.created_by_id,
         acceptance_criteria=issue.acceptance_criteria,
+        labels=[IssueLabelSummary.model_validate(label) for label in issue_labels],
         version=issue.version,
         created_at=issue.created_at,
         updated_at=issue.updated_at,
     )
 
 
-def _with_etag(response: Response, issue: Issue) -> IssueResponse:
+async def _issue_responses(session: AsyncSession, found: Sequence[Issue]) -> list[IssueResponse]:
+    """Responses for a page of issues, their labels loaded in one query for the whole page."""
+    by_issue = await labels.labels_of(session, [issue.id for issue in found])
+    return [_issue_response(issue, by_issue[issue.id]) for issue in found]
+
+
+async def _with_etag(session: AsyncSession, response: Response, issue: Issue) -> IssueResponse:
     response.headers["ETag"] = f'"{issue.version}"'
-    return _issue_response(issue)
+    (answer,) = await _issue_responses(session, [issue])
+    return answer
 
 
 @router.post("/issues/", status_code=201, response_model=IssueResponse)
@@ -71,7 +83,7 @@ async def create_issue(
 ) -> IssueResponse:
     """Create an issue; it takes the workspace's next number (key PREFIX-N)."""
     issue = await issues.create(session, actor, workspace_id, **body.model_dump())
-    return _with_etag(response, issue)
+    return await _with_etag(session, response, issue)
 
 
 @router.get("/issues/", response_model=list[IssueResponse])
@@ -91,14 +103,15 @@ async def list_issues(
     page = await issues.list_issues(
         session, actor, workspace_id, filters, listing.page, sort=query.sort.value
     )
-    return [_issue_response(issue) for issue in listing.items(page)]
+    return await _issue_responses(session, listing.items(page))
 
 
 @router.get("/issues/{issue_id}", response_model=IssueResponse)
 async def get_issue(
     workspace_id: str, issue_id: str, actor: CurrentActor, session: DbSession, response: Response
 ) -> IssueResponse:
-    return _with_etag(response, await issues.get(session, actor, workspace_id, issue_id))
+    issue = await issues.get(session, actor, workspace_id, issue_id)
+    return await _with_etag(session, response, issue)
 
 
 @router.patch("/issues/{issue_id}", response_model=IssueResponse)
@@ -115,7 +128,7 @@ async def update_issue(
     issue = await issues.update(
         session, actor, workspace_id, issue_id, body.changes(), expected_versions=expected_versions
     )
-    return _with_etag(response, issue)
+    return await _with_etag(session, response, issue)
 
 
 @router.delete("/issues/{issue_id}", status_code=204)
@@ -138,4 +151,4 @@ async def list_children(
 ) -> list[IssueResponse]:
     """The direct sub-issues of an issue, by number."""
     page = await issues.children(session, actor, workspace_id, issue_id, listing.page)
-    return [_issue_response(issue) for issue in listing.items(page)]
+    return await _issue_responses(session, listing.items(page))

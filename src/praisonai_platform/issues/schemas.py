@@ -124,6 +124,14 @@ class IssueListQuery(Schema):
             raise ValueError("updated_since is out of range") from None
 
 
+class IssueLabelSummary(ResponseSchema):
+    """A label as an issue shows it; GET /labels has the rest."""
+
+    id: str
+    name: str
+    color: str
+
+
 class IssueResponse(ResponseSchema):
     id: str
     workspace_id: str
@@ -142,6 +150,9 @@ class IssueResponse(ResponseSchema):
     parent_issue_id: str | None = None
     created_by_id: str | None = None
     acceptance_criteria: list[Any] | None = None
+    labels: list[IssueLabelSummary] = Field(
+        default_factory=list, description="The issue's labels, by name."
+    )
     version: int
     created_at: datetime
     updated_at: datetime

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Response
+from typing import Annotated
+
+from fastapi import Path, Response
 
 from praisonai_platform.api.deps import CurrentActor, DbSession
 from praisonai_platform.api.routing import APIRouter, ListPaging
@@ -52,22 +54,33 @@ async def delete_label(
     return Response(status_code=204)
 
 
-@router.post("/issues/{issue_id}/labels/{label_id}", status_code=204)
+# `:path` lets a name like `area/api` through (URL-encoded or not); the OpenAPI document still
+# shows `{label_id}`. The trailing slash every route tolerates is dropped here for the same reason.
+LabelRef = Annotated[str, Path(description="The label's id or its name (URL-encoded).")]
+
+
+@router.post("/issues/{issue_id}/labels/{label_id:path}", status_code=204)
 async def attach_label(
-    workspace_id: str, issue_id: str, label_id: str, actor: CurrentActor, session: DbSession
+    workspace_id: str, issue_id: str, label_id: LabelRef, actor: CurrentActor, session: DbSession
 ) -> Response:
-    """Attach a label to an issue (id or key like ENG-42); attaching it twice is harmless."""
-    await labels.attach(session, actor, workspace_id, issue_id, label_id)
+    """Attach a label, by id or name, to an issue (id or key like ENG-42); attaching it twice is
+    harmless. An id is tried before a name; 404 `label_not_found` if neither matches."""
+    await labels.attach(session, actor, workspace_id, issue_id, _label_ref(label_id))
     return Response(status_code=204)
 
 
-@router.delete("/issues/{issue_id}/labels/{label_id}", status_code=204)
+@router.delete("/issues/{issue_id}/labels/{label_id:path}", status_code=204)
 async def detach_label(
-    workspace_id: str, issue_id: str, label_id: str, actor: CurrentActor, session: DbSession
+    workspace_id: str, issue_id: str, label_id: LabelRef, actor: CurrentActor, session: DbSession
 ) -> Response:
-    """Detach a label from an issue; 404 `label_not_attached` if it was not attached."""
-    await labels.detach(session, actor, workspace_id, issue_id, label_id)
+    """Detach a label (id or name) from an issue; 404 `label_not_attached` if it was not
+    attached, `label_not_found` if no label has this id or name."""
+    await labels.detach(session, actor, workspace_id, issue_id, _label_ref(label_id))
     return Response(status_code=204)
+
+
+def _label_ref(raw: str) -> str:
+    return raw.removesuffix("/")
 
 
 @router.get("/issues/{issue_id}/labels", response_model=list[LabelResponse])

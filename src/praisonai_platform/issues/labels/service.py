@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,16 +69,17 @@ async def delete(session: AsyncSession, actor: Actor, workspace_id: str, label_i
 
 
 async def attach(
-    session: AsyncSession, actor: Actor, workspace_id: str, issue_ref: str, label_id: str
+    session: AsyncSession, actor: Actor, workspace_id: str, issue_ref: str, label_ref: str
 ) -> None:
-    """Attach the label to the issue; attaching it again changes nothing and is no error.
+    """Attach the label (its id or its name) to the issue; attaching it again changes nothing
+    and is no error.
 
     One INSERT … ON CONFLICT DO NOTHING: concurrent attaches never race between a check and the
     insert, and only the one that really inserts writes an activity row.
     """
     access = await workspace_access(session, actor, workspace_id, Action.LABEL_ATTACH)
     issue = await resolve_issue(session, access, issue_ref)
-    label = await _load(session, access, label_id)
+    label = await resolve_label(session, access, label_ref)
     values = {"id": new_id(), "issue_id": issue.id, "label_id": label.id, "created_at": utcnow()}
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = await session.scalar(
@@ -92,11 +94,11 @@ async def attach(
 
 
 async def detach(
-    session: AsyncSession, actor: Actor, workspace_id: str, issue_ref: str, label_id: str
+    session: AsyncSession, actor: Actor, workspace_id: str, issue_ref: str, label_ref: str
 ) -> None:
     access = await workspace_access(session, actor, workspace_id, Action.LABEL_ATTACH)
     issue = await resolve_issue(session, access, issue_ref)
-    label = await _load(session, access, label_id)
+    label = await resolve_label(session, access, label_ref)
     removed = await session.scalar(
         sql_delete(IssueLabelLink)
         .where(IssueLabelLink.issue_id == issue.id, IssueLabelLink.label_id == label.id)
@@ -119,6 +121,38 @@ async def list_for_issue(
         .where(IssueLabelLink.issue_id == issue.id)
     )
     return await paginate(session, statement, _BY_NAME, page)
+
+
+async def labels_of(session: AsyncSession, issue_ids: Sequence[str]) -> dict[str, list[IssueLabel]]:
+    """The labels of each issue, by name: one query for a whole page of issues."""
+    found: dict[str, list[IssueLabel]] = {issue_id: [] for issue_id in issue_ids}
+    if not found:
+        return found
+    rows = await session.execute(
+        select(IssueLabelLink.issue_id, IssueLabel)
+        .join(IssueLabel, IssueLabel.id == IssueLabelLink.label_id)
+        .where(IssueLabelLink.issue_id.in_(list(found)))
+        .order_by(IssueLabel.name, IssueLabel.id)
+    )
+    for issue_id, label in rows:
+        found[issue_id].append(label)
+    return found
+
+
+async def resolve_label(session: AsyncSession, access: Access, ref: str) -> IssueLabel:
+    """The label `ref` names in this workspace: its id, else its name (names are unique in a
+    workspace, so at most one label has the id and one the name; the id wins)."""
+    candidates = (
+        await session.scalars(
+            select(IssueLabel).where(
+                IssueLabel.workspace_id == access.workspace.id,
+                or_(IssueLabel.id == ref, IssueLabel.name == ref),
+            )
+        )
+    ).all()
+    if not candidates:
+        raise NotFound("no label with this id or name in this workspace", code="label_not_found")
+    return next((label for label in candidates if label.id == ref), candidates[0])
 
 
 _BY_NAME = [SortKey("name", IssueLabel.name), SortKey("id", IssueLabel.id)]
