@@ -1,4 +1,4 @@
-"""Every operation of the work-tracking API has an SDK method, sync and async alike."""
+"""Every operation of the work-tracking and runs APIs has an SDK method, sync and async alike."""
 
 from __future__ import annotations
 
@@ -24,6 +24,9 @@ COVERED_TAGS = {
     "agents",
     "activity",
     "api keys",
+    "runs",
+    "workers",
+    "events",
 }
 
 

@@ -26,6 +26,7 @@ from praisonai_platform.client.errors import (
     RequestTimeout,
     ServerError,
     ValidationError,
+    WaitTimeout,
 )
 from praisonai_platform.client.pages import Page
 from praisonai_platform.client.sync_client import PlatformClient
@@ -48,4 +49,5 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "ValidationError",
+    "WaitTimeout",
 ]

@@ -9,7 +9,7 @@ from typing import Self, TypeVar
 
 import httpx
 
-from praisonai_platform.client.calls import Call, Flow, Local, Operation
+from praisonai_platform.client.calls import Call, Flow, Local, Operation, Pause
 from praisonai_platform.client.core import ClientCore
 from praisonai_platform.client.endpoints import AsyncRunner
 from praisonai_platform.client.errors import PlatformError, error_from_transport
@@ -75,14 +75,18 @@ class AsyncExecutor(AsyncRunner):
 
     async def _drive(self, flow: Flow[T]) -> T:
         try:
-            call = next(flow)
+            step = next(flow)
             while True:
+                if isinstance(step, Pause):
+                    await self._sleep(step.seconds)
+                    step = flow.send(None)
+                    continue
                 try:
-                    result = await self.send(call)
+                    result = await self.send(step)
                 except PlatformError as error:
-                    call = flow.throw(error)
+                    step = flow.throw(error)
                 else:
-                    call = flow.send(result)
+                    step = flow.send(result)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 

@@ -2,7 +2,8 @@
 
 Resources build these; the sync and the async executor send them. A `Call` is one request. A
 flow is a generator that yields calls and receives their results (errors are thrown into it),
-for operations that take several requests, such as finding an issue by key alone.
+for operations that take several requests, such as finding an issue by key alone, or that
+poll (a `Pause` between requests).
 """
 
 from __future__ import annotations
@@ -65,7 +66,15 @@ class Local(Generic[T]):
     value: T
 
 
-Flow = Generator[Call[Any], Any, T]
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """A flow step that sends nothing: the executor sleeps `seconds` (e.g. between polls), the
+    sync one blocking, the async one awaiting, and resumes the flow with None."""
+
+    seconds: float
+
+
+Flow = Generator[Call[Any] | Pause, Any, T]
 Operation = Call[T] | Local[T] | Flow[T]
 
 

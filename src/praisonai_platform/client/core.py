@@ -12,10 +12,13 @@ from praisonai_platform.client.resources.agents import Agents
 from praisonai_platform.client.resources.api_keys import ApiKeys
 from praisonai_platform.client.resources.comments import Comments
 from praisonai_platform.client.resources.dependencies import Dependencies
+from praisonai_platform.client.resources.events import Events
 from praisonai_platform.client.resources.issues import Issues
 from praisonai_platform.client.resources.labels import Labels
 from praisonai_platform.client.resources.members import Members
 from praisonai_platform.client.resources.projects import Projects
+from praisonai_platform.client.resources.runs import Runs
+from praisonai_platform.client.resources.workers import Workers
 from praisonai_platform.client.resources.workspaces import Workspaces
 
 
@@ -32,6 +35,9 @@ class ClientCore(Resource[R]):
         self.agents: Agents[R] = Agents(runner)
         self.activity: Activity[R] = Activity(runner)
         self.api_keys: ApiKeys[R] = ApiKeys(runner)
+        self.runs: Runs[R] = Runs(runner)
+        self.workers: Workers[R] = Workers(runner)
+        self.events: Events[R] = Events(runner)
 
     @property
     def token(self) -> str | None:

@@ -87,7 +87,7 @@ class Endpoint(Generic[P, T]):
 
     @functools.cache  # noqa: B019  (one entry per endpoint and pattern; endpoints live forever)
     def bound_signature(
-        self, pattern: str = r"^(?:Call|Local|Operation)\[(.*)\]$", result: str = r"\1"
+        self, pattern: str = r"^(?:Call|Local|Operation|Flow)\[(.*)\]$", result: str = r"\1"
     ) -> inspect.Signature:
         """The builder's signature without `self`, returning what the caller gets."""
         signature = inspect.signature(self.build)

@@ -84,6 +84,15 @@ class RequestTimeout(ConnectionFailed):
     """No answer within the configured timeout."""
 
 
+class WaitTimeout(PlatformError, TimeoutError):
+    """A wait ran out of time before what it waited for happened (e.g. a run ending); `last`
+    is the last state seen."""
+
+    def __init__(self, message: str, *, last: Any = None) -> None:
+        super().__init__(message, code="wait_timeout")
+        self.last = last
+
+
 _BY_STATUS: dict[int, type[PlatformError]] = {
     400: ValidationError,
     401: AuthenticationError,

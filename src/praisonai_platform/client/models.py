@@ -11,10 +11,12 @@ from praisonai_platform.core.enums import (
     AgentRuntimeMode,
     AgentStatus,
     DependencyType,
+    EventType,
     IssuePriority,
     IssueStatus,
     MemberRole,
     ProjectStatus,
+    RunState,
 )
 from praisonai_platform.issues.comments.schemas import CommentResponse as Comment
 from praisonai_platform.issues.dependencies.schemas import DependencyResponse as Dependency
@@ -23,6 +25,13 @@ from praisonai_platform.issues.schemas import AssigneeType, IssueSort
 from praisonai_platform.issues.schemas import IssueResponse as Issue
 from praisonai_platform.projects.schemas import ProjectResponse as Project
 from praisonai_platform.projects.schemas import ProjectStatsResponse as ProjectStats
+from praisonai_platform.runs.events.schemas import EventResponse as Event
+from praisonai_platform.runs.schemas import RunResponse as Run
+from praisonai_platform.runs.schemas import RunUsageResponse as UsageCharge
+from praisonai_platform.runs.workers.schemas import HeartbeatResponse as WorkerHeartbeat
+from praisonai_platform.runs.workers.schemas import HeldRunResponse as HeldRun
+from praisonai_platform.runs.workers.schemas import WorkerResponse as Worker
+from praisonai_platform.runs.workers.schemas import WorkerStatus
 from praisonai_platform.workspaces.members.schemas import MemberResponse as Member
 from praisonai_platform.workspaces.schemas import WorkspaceResponse as Workspace
 
@@ -36,6 +45,9 @@ __all__ = [
     "Comment",
     "Dependency",
     "DependencyType",
+    "Event",
+    "EventType",
+    "HeldRun",
     "Issue",
     "IssuePriority",
     "IssueSort",
@@ -46,7 +58,13 @@ __all__ = [
     "Project",
     "ProjectStats",
     "ProjectStatus",
+    "Run",
+    "RunState",
     "Session",
+    "UsageCharge",
     "User",
+    "Worker",
+    "WorkerHeartbeat",
+    "WorkerStatus",
     "Workspace",
 ]

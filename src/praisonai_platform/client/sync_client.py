@@ -9,7 +9,7 @@ from typing import Any, Self, TypeVar
 
 import httpx
 
-from praisonai_platform.client.calls import Call, Flow, Local, Operation
+from praisonai_platform.client.calls import Call, Flow, Local, Operation, Pause
 from praisonai_platform.client.core import ClientCore
 from praisonai_platform.client.endpoints import SyncRunner
 from praisonai_platform.client.errors import PlatformError, error_from_transport
@@ -74,14 +74,18 @@ class SyncExecutor(SyncRunner):
 
     def _drive(self, flow: Flow[T]) -> T:
         try:
-            call = next(flow)
+            step = next(flow)
             while True:
+                if isinstance(step, Pause):
+                    self._sleep(step.seconds)
+                    step = flow.send(None)
+                    continue
                 try:
-                    result = self.send(call)
+                    result = self.send(step)
                 except PlatformError as error:
-                    call = flow.throw(error)
+                    step = flow.throw(error)
                 else:
-                    call = flow.send(result)
+                    step = flow.send(result)
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
