@@ -46,7 +46,7 @@ docs: install
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
 
 docs-build: install
-	$(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 
 # Debian's Chromium and ChromeDriver for the admin UI's browser test; `make test` runs this under
 # CI=true. Installs only what is missing.

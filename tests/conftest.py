@@ -39,28 +39,6 @@ _ENV_VARIABLES = (
 )
 
 
-# With `--dist loadgroup` (pyproject.toml), xdist runs the tests of one group on one worker, one
-# after another. These share something expensive that each worker would otherwise build for
-# itself (a server process per backend), or load the machine so heavily that two of them at once
-# slow everything else down. A test's own `xdist_group` mark wins.
-XDIST_GROUPS = {
-    "tests/client/": "client",  # one live server per backend for the whole session
-    "tests/live/": "live",  # a live server per backend per module, and the 16-client load test
-}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        path = item.path.relative_to(config.rootpath).as_posix()
-        for prefix, group in XDIST_GROUPS.items():
-            if path.startswith(prefix):
-                item.add_marker(pytest.mark.xdist_group(group))
-                break
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" not in metafunc.fixturenames:
         return

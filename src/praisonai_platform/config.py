@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     database_sqlite_path: str = Field(
         default=DEFAULT_SQLITE_PATH,
         description="SQLite database file, with APP_DATABASE_BACKEND=sqlite; its directory is "
-        "created.",
+        "created when migrations create the database.",
     )
     database_echo: bool = Field(default=False, description="Log every SQL statement.")
 

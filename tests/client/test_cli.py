@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,8 +114,9 @@ def test_a_working_session(cli: Cli) -> None:
     cli.ok("issue", "create", "Docs site", "--label", "docs", "--status", "todo")
 
     table = cli.ok("issue", "list").out.splitlines()
-    assert table[0].split() == ["KEY", "STATUS", "PRIORITY", "TITLE", "ASSIGNEE"]
-    assert table[1].split() == ["ENG-1", "backlog", "high", "Set", "up", "CI", name]
+    assert table[0].split() == ["KEY", "STATUS", "PRIORITY", "TITLE", "ASSIGNEE", "LABELS"]
+    assert table[1].split() == ["ENG-1", "backlog", "high", "Set", "up", "CI", name, "-"]
+    assert table[3].split()[-1] == "docs"
     assert [row.split()[0] for row in table[1:]] == ["ENG-1", "ENG-2", "ENG-3"]
 
     def keys(*filters: str) -> list[str]:
@@ -208,8 +211,70 @@ def test_api_keys_from_the_command_line(cli: Cli) -> None:
     listed = cli.ok("api-key", "list").out.splitlines()
     assert listed[0].split()[:3] == ["PREFIX", "LABEL", "SCOPES"]
     assert created["id"] in listed[1] and "active" in listed[1]
+    listed_json = cli.ok("api-key", "list", "--json").json()
+    assert [(k["id"], k["label"]) for k in listed_json] == [(created["id"], "deploy")]
+    # A narrow terminal squeezes the other columns; ids and prefixes stay whole on their line.
+    narrow = cli.ok("api-key", "list", COLUMNS="60").out.splitlines()
+    assert narrow[0].split()[0] == "PREFIX"
+    assert narrow[1].split()[0] == f"{created['prefix']}…"
+    assert narrow[1].split()[-1] == created["id"]
     as_key = cli("whoami", "--json", PLATFORM_API_KEY=created["key"])
     assert as_key.code == 0, as_key
     assert cli.ok("api-key", "revoke", created["id"]).out == f"Revoked API key {created['id']}\n"
     assert "revoked/expired" in cli.ok("api-key", "list").out
     assert_one_line_error(cli("api-key", "revoke", "no-such-key"), "API key not found")
+
+
+def test_login_and_register_without_a_terminal_say_what_to_pass(cli: Cli) -> None:
+    email = cli.register()
+    for command in (["login", "--email", email], ["register", "--email", unique_email("cli")]):
+        asked = cli(*command, stdin="")
+        assert (asked.code, asked.out) == (2, ""), asked
+        assert asked.err == (
+            "error: no password: pass --password-stdin and write it to standard input, or set "
+            "PLATFORM_PASSWORD (standard input is not a terminal, so nothing can be asked)\n"
+        )
+    no_email = cli("login", "--password-stdin", stdin=PASSWORD + "\n")
+    assert (no_email.code, no_email.out) == (2, "")
+    assert no_email.err.startswith("error: no email: pass --email (standard input is not a ")
+
+    from_environment = cli.ok("login", "-e", email, stdin="", PLATFORM_PASSWORD=PASSWORD)
+    assert from_environment.out.startswith(f"Signed in as {email}")
+    new_email = unique_email("cli")
+    registered = cli.ok("register", "-e", new_email, stdin="", PLATFORM_PASSWORD=PASSWORD)
+    assert registered.out.startswith(f"Signed in as {new_email}")
+    # --password-stdin wins over the environment.
+    wrong = cli(
+        "login", "-e", email, "--password-stdin", stdin="nope\n", PLATFORM_PASSWORD=PASSWORD
+    )
+    assert_one_line_error(wrong, "wrong email or password")
+
+
+TYPE_TAG = re.compile(r"<(str|bool|int|float|list\[|int range|float range|path|datetime|uuid)")
+
+
+def test_help_shows_no_type_tags() -> None:
+    from typer.main import get_command
+    from typer.testing import CliRunner
+
+    from praisonai_platform.cli.app import app
+
+    def paths(command: Any, prefix: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        yield prefix
+        for name, child in getattr(command, "commands", {}).items():
+            yield from paths(child, (*prefix, name))
+
+    runner = CliRunner()
+    helps = {}
+    for path in paths(get_command(app), ()):
+        result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "120"})
+        assert result.exit_code == 0, (path, result.output)
+        helps[" ".join(path)] = result.output
+    assert len(helps) > 20
+    tagged = {path: TYPE_TAG.findall(text) for path, text in helps.items() if TYPE_TAG.search(text)}
+    assert tagged == {}
+    login = helps["login"]
+    assert re.search(r"--email\s+-e\s+TEXT\s+Your email address", login), login
+    assert re.search(r"--password-stdin\s+Read the password", login), login
+    assert re.search(r"--help\s+Show this message", login), login
+    assert re.search(r"--limit\s+-n\s+INTEGER|--limit\s+INTEGER", helps["issue list"])

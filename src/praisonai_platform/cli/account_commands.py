@@ -10,7 +10,8 @@ import typer
 from praisonai_platform.cli import session_store
 from praisonai_platform.cli.connection import connect
 from praisonai_platform.cli.options import JsonOption, UrlOption
-from praisonai_platform.cli.output import CliError, print_fields, print_json, say
+from praisonai_platform.cli.output import CliError, CliUsageError, print_fields, print_json, say
+from praisonai_platform.cli.settings import load_client_settings
 from praisonai_platform.client.models import Session
 
 EmailOption = Annotated[
@@ -27,8 +28,10 @@ def login(
     password_stdin: PasswordStdinOption = False,
     url: UrlOption = None,
 ) -> None:
-    """Sign in and keep the token in your config directory (readable by you only)."""
-    address = email or typer.prompt("Email")
+    """Sign in and keep the token in your config directory (readable by you only).
+
+    The password comes from --password-stdin, else PLATFORM_PASSWORD, else a prompt."""
+    address = _email(email)
     password = _password(password_stdin, confirm=False)
     with connect(url, signed_in=False) as client:
         _remember(client.login(email=address, password=password), client.base_url)
@@ -40,8 +43,10 @@ def register(
     password_stdin: PasswordStdinOption = False,
     url: UrlOption = None,
 ) -> None:
-    """Create an account (8 or more characters of password) and sign in."""
-    address = email or typer.prompt("Email")
+    """Create an account (8 or more characters of password) and sign in.
+
+    The password comes from --password-stdin, else PLATFORM_PASSWORD, else a prompt."""
+    address = _email(email)
     password = _password(password_stdin, confirm=True)
     with connect(url, signed_in=False) as client:
         _remember(client.register(email=address, password=password, name=name), client.base_url)
@@ -70,13 +75,35 @@ def whoami(url: UrlOption = None, json: JsonOption = False) -> None:
         )
 
 
+def _email(given: str | None) -> str:
+    if given:
+        return given
+    _need_a_terminal("no email: pass --email")
+    return str(typer.prompt("Email"))
+
+
 def _password(from_stdin: bool, *, confirm: bool) -> str:
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
             raise CliError("no password on standard input")
         return password
+    configured = load_client_settings().password
+    if configured is not None:
+        return configured.get_secret_value()
+    _need_a_terminal(
+        "no password: pass --password-stdin and write it to standard input, or set "
+        "PLATFORM_PASSWORD"
+    )
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=confirm))
+
+
+def _need_a_terminal(problem: str) -> None:
+    """Prompts need someone at a terminal; without one, say what to pass instead."""
+    if not sys.stdin.isatty():
+        raise CliUsageError(
+            f"{problem} (standard input is not a terminal, so nothing can be asked)"
+        )
 
 
 def _remember(session: Session, url: str) -> None:

@@ -6,6 +6,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from praisonai_platform import __version__
 from praisonai_platform.cli import (
@@ -16,17 +17,19 @@ from praisonai_platform.cli import (
     db_commands,
     issue_commands,
     project_commands,
+    run_commands,
     user_commands,
     workspace_commands,
 )
+from praisonai_platform.cli.options import PlainHelpGroup
 from praisonai_platform.cli.output import CliError, print_error
 from praisonai_platform.cli.serve_command import serve
-from praisonai_platform.cli.worker_command import worker
 from praisonai_platform.client import AuthenticationError, ConnectionFailed, PlatformError
 from praisonai_platform.core.errors import ConfigurationError
 
 app = typer.Typer(
     name="praisonai-platform",
+    cls=PlainHelpGroup,
     help="Work tracking for teams of people and AI agents. Without a command: serve.",
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -36,7 +39,7 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(user_commands.app, name="user")
 app.add_typer(credits_commands.app, name="credits")
 app.command()(serve)
-app.command()(worker)
+app.add_typer(run_commands.worker_app, name="worker")
 app.command()(account_commands.login)
 app.command()(account_commands.register)
 app.command()(account_commands.logout)
@@ -46,6 +49,7 @@ app.add_typer(issue_commands.app, name="issue")
 app.add_typer(agent_commands.app, name="agent")
 app.add_typer(project_commands.app, name="project")
 app.add_typer(api_key_commands.app, name="api-key")
+app.add_typer(run_commands.app, name="run")
 
 error_console = Console(stderr=True)
 
@@ -67,20 +71,24 @@ def main() -> None:
     try:
         app()
     except ConfigurationError as exc:
-        error_console.print(f"[red]configuration error:[/red] {exc}", highlight=False)
+        error_console.print(
+            f"[red]configuration error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(2)
     except PlatformError as exc:
         print_error(_client_error_message(exc))
         sys.exit(1)
     except CliError as exc:
         print_error(exc.message)
-        sys.exit(1)
+        sys.exit(exc.exit_code)
     except Exception as exc:
         # SQLAlchemy is recognised by name: importing it here would slow every command's start.
         if not type(exc).__module__.startswith("sqlalchemy"):
             raise
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        error_console.print(f"[red]database error:[/red] {reason}", highlight=False)
+        error_console.print(
+            f"[red]database error:[/red] {escape(reason)}", highlight=False, soft_wrap=True
+        )
         sys.exit(1)
 
 

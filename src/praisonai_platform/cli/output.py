@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +17,24 @@ console = Console(highlight=False, soft_wrap=False)
 error_console = Console(stderr=True, highlight=False)
 
 
+# Columns whose values people copy (ids, keys, prefixes): never wrapped, folded or cut.
+WHOLE_COLUMNS = frozenset({"ID", "KEY", "PREFIX", "SLUG"})
+
+
 class CliError(Exception):
     """A failure that main() reports as one line, `error: <message>`, with exit status 1."""
+
+    exit_code = 1
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class CliUsageError(CliError):
+    """A command used in a way that cannot work (such as a prompt without a terminal): status 2."""
+
+    exit_code = 2
 
 
 def print_error(message: str) -> None:
@@ -35,14 +47,41 @@ def print_json(data: Any) -> None:
 
 
 def print_table(
-    columns: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str | None = None
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    title: str | None = None,
+    whole: Collection[str] = WHOLE_COLUMNS,
 ) -> None:
+    """A table that fits the terminal by folding its text columns; the `whole` columns keep
+    their values on one line even when that makes the table wider than the terminal."""
+    cells = [[_cell(value) for value in row] for row in rows]
     table = Table(title=title, title_justify="left", header_style="bold", box=None, pad_edge=False)
-    for column in columns:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(value) for value in row))
-    console.print(table)
+    needed = 0
+    for index, column in enumerate(columns):
+        longest = max([len(column), *(len(row[index]) for row in cells)])
+        if column in whole:
+            table.add_column(column, no_wrap=True, min_width=longest, overflow="ignore")
+            needed += longest + 2
+        else:
+            table.add_column(column, overflow="fold")
+            needed += min(longest, 12) + 2
+    for row in cells:
+        table.add_row(*row)
+    # Rich would cut a no-wrap column on a narrow terminal: give the table the width it needs.
+    target = console if needed <= console.width else _wider_console(needed)
+    target.print(table)
+
+
+def _wider_console(width: int) -> Console:
+    return Console(
+        file=console.file,
+        width=width,
+        highlight=False,
+        soft_wrap=False,
+        force_terminal=console.is_terminal,
+        color_system=console.color_system,  # type: ignore[arg-type]
+    )
 
 
 def print_fields(fields: Sequence[tuple[str, Any]]) -> None:

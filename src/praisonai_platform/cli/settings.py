@@ -35,6 +35,11 @@ class ClientSettings(BaseSettings):
         "$XDG_CONFIG_HOME/praisonai-platform, else %APPDATA%/praisonai-platform on Windows, "
         "else ~/.config/praisonai-platform.",
     )
+    password: SecretStr | None = Field(
+        default=None,
+        description="`praisonai-platform login` and `register`: the password, for scripts "
+        "(`--password-stdin` wins); unset: asked for, unseen, at a terminal.",
+    )
     user_password: SecretStr | None = Field(
         default=None,
         description="`praisonai-platform user create`: the new user's password; unset: asked "

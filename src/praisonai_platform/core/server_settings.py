@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import stat
+import uuid
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
@@ -16,6 +20,7 @@ from praisonai_platform.core.settings import load
 logger = logging.getLogger("praisonai_platform")
 
 MIN_PRODUCTION_SECRET_BYTES = 32
+SECRET_FILE_SUFFIX = ".secret"
 
 
 class ServerSettings(BaseSettings):
@@ -29,8 +34,9 @@ class ServerSettings(BaseSettings):
     jwt_secret: str | None = Field(
         default=None,
         description="Signs sign-in tokens; at least 32 bytes in production (e.g. `openssl rand "
-        "-base64 48`). Unset outside production: a random secret, so sign-ins end when the "
-        "server stops.",
+        "-base64 48`). Unset outside production, `serve` keeps one beside a SQLite database "
+        "file (`<database>.secret`, made once, mode 0600) so sign-ins survive restarts; with "
+        "PostgreSQL or in memory it makes a random one per start.",
     )
     jwt_ttl_seconds: int = Field(
         default=7 * 24 * 3600,
@@ -66,6 +72,53 @@ def _ephemeral_secret() -> str:
         "restart and do not work across several server processes"
     )
     return secrets.token_urlsafe(48)
+
+
+def secret_file_for(database_file: Path) -> Path:
+    """Where the signing secret of a SQLite database file is kept: beside it."""
+    return database_file.with_name(database_file.name + SECRET_FILE_SUFFIX)
+
+
+def persistent_secret(path: Path) -> str:
+    """The secret kept in `path`, made on first use.
+
+    The file appears complete or not at all (written under a unique name, then hard-linked into
+    place, which fails if it exists), so processes starting together all end up with the secret
+    of whichever linked first.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    secret = secrets.token_urlsafe(48)
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as draft_file:
+            draft_file.write(secret + "\n")
+            draft_file.flush()
+            os.fsync(draft_file.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            return read_secret_file(path)
+    finally:
+        draft.unlink(missing_ok=True)
+    return secret
+
+
+def read_secret_file(path: Path) -> str:
+    """The secret in `path`; refuses a file others may read or a secret too short to be safe."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if os.name != "nt" and mode & 0o077:
+        raise ConfigurationError(
+            f"{path} holds the signing secret but others may read it (mode {mode:04o}); "
+            f"run `chmod 600 {path}` or delete it to make a new one (which signs everyone out)"
+        )
+    secret = path.read_text(encoding="utf-8").strip()
+    if len(secret.encode()) < MIN_PRODUCTION_SECRET_BYTES:
+        raise ConfigurationError(
+            f"{path} holds a signing secret shorter than {MIN_PRODUCTION_SECRET_BYTES} bytes; "
+            "delete it to make a new one (which signs everyone out) or set PLATFORM_JWT_SECRET"
+        )
+    return secret
 
 
 def load_server_settings() -> ServerSettings:
