@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -31,7 +34,11 @@ def user_row(engine: Engine, email: str) -> dict[str, object] | None:
     return dict(row._mapping) if row is not None else None
 
 
-def test_user_create_admin_asks_for_the_password(db_url: str, database: Engine) -> None:
+def test_user_create_admin_asks_for_the_password(
+    db_url: str, database: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As at a terminal: the runner's standard input is not one, so the prompt would be refused.
+    monkeypatch.setattr("praisonai_platform.cli.user_commands.need_a_terminal", lambda _: None)
     result = runner.invoke(
         app,
         ["user", "create", "--email", "Root@Example.com", "--admin", "--database-url", db_url],
@@ -43,6 +50,42 @@ def test_user_create_admin_asks_for_the_password(db_url: str, database: Engine) 
     row = user_row(database, "root@example.com")
     assert row is not None and row["is_admin"] in (True, 1) and row["name"] == "root"
     assert passwords._hasher().verify("a long password", str(row["password_hash"]))
+
+
+def test_user_create_reads_the_password_from_standard_input(db_url: str, database: Engine) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "user",
+            "create",
+            "--email",
+            "ci@example.com",
+            "--password-stdin",
+            "--database-url",
+            db_url,
+        ],
+        input="a password from a pipe\n",
+    )
+    assert result.exit_code == 0, result.output
+    row = user_row(database, "ci@example.com")
+    assert row is not None
+    assert passwords._hasher().verify("a password from a pipe", str(row["password_hash"]))
+
+
+def test_user_create_without_a_terminal_or_password_is_an_error_line(
+    db_url: str, database: Engine
+) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "PLATFORM_"))}
+    completed = subprocess.run(
+        [sys.executable, "-m", "praisonai_platform", "user", "create",
+         "--email", "nobody@example.com", "--database-url", db_url],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=environment, timeout=60,
+        check=False,
+    )  # fmt: skip
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("error: no password"), completed.stderr
+    assert "Traceback" not in completed.stderr and "GetPassWarning" not in completed.stderr
+    assert user_row(database, "nobody@example.com") is None
 
 
 def test_user_create_takes_the_database_and_password_from_the_environment(

@@ -31,7 +31,7 @@ from tests.live.conftest import LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
-KINDS = ("plain", "server", "database", "skip")
+KINDS = ("plain", "server", "database", "shell", "skip")
 MARKER = re.compile(r"^\s*<!--\s*snippet:\s*(?P<kind>[\w-]+)\b(?P<why>.*?)-->\s*$")
 FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
 EXAMPLE_URLS = ("http://localhost:8000", "http://127.0.0.1:8000")
@@ -96,6 +96,27 @@ def _marker(lines: list[str], fence_index: int) -> str:
 
 
 SNIPPETS = [s for page in PAGES for s in read_snippets(page) if s.language in ("python", "py")]
+SHELL_SNIPPETS = [
+    s
+    for page in PAGES
+    for s in read_snippets(page)
+    if s.kind == "shell" and s.language in ("console", "bash", "sh")
+]
+
+
+def shell_script(snippet: Snippet) -> tuple[str, list[str]]:
+    """A console block as a bash script (`$ ` lines and their `\\` continuations) and the
+    output lines it shows."""
+    commands: list[str] = []
+    expected: list[str] = []
+    continuing = False
+    for line in snippet.code.splitlines():
+        if continuing or line.startswith("$ "):
+            commands.append(line if continuing else line[2:])
+            continuing = line.endswith("\\")
+        elif line.strip():
+            expected.append(line.strip())
+    return "set -euo pipefail\n" + "\n".join(commands) + "\n", expected
 
 
 def pages_with(kind: str) -> list[Path]:
@@ -137,14 +158,43 @@ def test_plain_snippets_run(page: Path) -> None:
 
 
 @pytest.mark.sqlite_only
-@pytest.mark.parametrize("page", pages_with("server"), ids=page_id)
-def test_server_snippets_run(page: Path, server: LiveServer) -> None:
+@pytest.mark.parametrize(
+    "page", sorted({*pages_with("server"), *(s.page for s in SHELL_SNIPPETS)}), ids=page_id
+)
+def test_server_snippets_run(page: Path, server: LiveServer, tmp_path: Path) -> None:
+    """The page's Python, then its shell blocks, as a reader would run them one after another."""
     suffix = uuid.uuid4().hex[:10]
-    for snippet in snippets_of(page, "server"):
-        source = EXAMPLE_EMAIL.sub(lambda m: f"{m[1]}-{suffix}@example.com", snippet.source)
+
+    def for_this_server(text: str) -> str:
+        text = EXAMPLE_EMAIL.sub(lambda m: f"{m[1]}-{suffix}@example.com", text)
         for url in EXAMPLE_URLS:
-            source = source.replace(url, server.base_url)
-        exec(compile(source, snippet.page_name, "exec"), {"__name__": "__main__"})
+            text = text.replace(url, server.base_url)
+        return text.replace("localhost:8000", server.base_url.removeprefix("http://"))
+
+    for snippet in snippets_of(page, "server"):
+        exec(compile(for_this_server(snippet.source), snippet.page_name, "exec"), {})
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("APP_", "PLATFORM_"))},
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PLATFORM_URL": server.base_url,
+        "PLATFORM_CONFIG_DIR": str(tmp_path / "config"),
+        "COLUMNS": "200",
+    }
+    for snippet in (s for s in SHELL_SNIPPETS if s.page == page):
+        script, expected = shell_script(snippet)
+        completed = subprocess.run(
+            ["bash", "-c", for_this_server(script)],
+            env=environment,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        where = f"{snippet.page_name}:{snippet.line}"
+        assert completed.returncode == 0, (where, completed.stdout, completed.stderr)
+        for line in expected:
+            assert for_this_server(line) in completed.stdout, (where, line, completed.stdout)
 
 
 @pytest.mark.parametrize("page", pages_with("database"), ids=page_id)

@@ -10,7 +10,13 @@ import typer
 from praisonai_platform.cli import session_store
 from praisonai_platform.cli.connection import connect
 from praisonai_platform.cli.options import JsonOption, UrlOption
-from praisonai_platform.cli.output import CliError, CliUsageError, print_fields, print_json, say
+from praisonai_platform.cli.output import (
+    CliError,
+    need_a_terminal,
+    print_fields,
+    print_json,
+    say,
+)
 from praisonai_platform.cli.settings import load_client_settings
 from praisonai_platform.client.models import Session
 
@@ -78,7 +84,7 @@ def whoami(url: UrlOption = None, json: JsonOption = False) -> None:
 def _email(given: str | None) -> str:
     if given:
         return given
-    _need_a_terminal("no email: pass --email")
+    need_a_terminal("no email: pass --email")
     return str(typer.prompt("Email"))
 
 
@@ -91,19 +97,11 @@ def _password(from_stdin: bool, *, confirm: bool) -> str:
     configured = load_client_settings().password
     if configured is not None:
         return configured.get_secret_value()
-    _need_a_terminal(
+    need_a_terminal(
         "no password: pass --password-stdin and write it to standard input, or set "
         "PLATFORM_PASSWORD"
     )
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=confirm))
-
-
-def _need_a_terminal(problem: str) -> None:
-    """Prompts need someone at a terminal; without one, say what to pass instead."""
-    if not sys.stdin.isatty():
-        raise CliUsageError(
-            f"{problem} (standard input is not a terminal, so nothing can be asked)"
-        )
 
 
 def _remember(session: Session, url: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -114,3 +115,11 @@ def _plain(data: Any) -> Any:
     if isinstance(data, list | tuple):
         return [_plain(item) for item in data]
     return data
+
+
+def need_a_terminal(problem: str) -> None:
+    """Prompts need someone at a terminal; without one, say what to pass instead."""
+    if not sys.stdin.isatty():
+        raise CliUsageError(
+            f"{problem} (standard input is not a terminal, so nothing can be asked)"
+        )

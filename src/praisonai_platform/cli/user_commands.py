@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from praisonai_platform.cli.output import CliUsageError, need_a_terminal
 from praisonai_platform.core.errors import NotFound, PlatformError, ValidationFailed
 
 if TYPE_CHECKING:
@@ -29,11 +31,22 @@ def create(
         envvar="PLATFORM_USER_PASSWORD",
         help="Password (8 to 1024 characters); asked for, unseen, when left out.",
     ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the password from standard input (one line)."
+    ),
     admin: bool = typer.Option(False, "--admin", help="May sign in to the admin UI at /admin."),
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Create a user (with --admin: an administrator)."""
-    if password is None:
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise CliUsageError("no password on standard input")
+    elif password is None:
+        need_a_terminal(
+            "no password: pass --password-stdin and write it to standard input, or set "
+            "PLATFORM_USER_PASSWORD"
+        )
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = _run(_create(database_url, email=email, name=name, password=password, admin=admin))
     role = "admin" if user.is_admin else "user"
