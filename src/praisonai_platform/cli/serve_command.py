@@ -48,13 +48,19 @@ def serve(
         raise typer.BadParameter(
             "several workers need a database file or PostgreSQL", param_hint="--workers"
         )
-    # Exported before the workers start, so that every one of them signs with the same secret.
-    os.environ["PLATFORM_JWT_SECRET"] = _signing_secret(server_settings, settings)
-    if settings.run_db_migrations and not settings.is_memory_sqlite and workers > 1:
+    if (
+        settings.run_db_migrations
+        and not settings.is_memory_sqlite
+        and (workers > 1 or not settings.is_sqlite)
+    ):
         from praisonai_platform.db.migrate import upgrade
 
-        upgrade(settings, "head")  # once, before the workers race to do it
+        # Once, before the workers race to do it; on PostgreSQL also before the signing secret
+        # is read from the database.
+        upgrade(settings, "head")
         os.environ["RUN_DB_MIGRATIONS"] = "false"
+    # Exported before the workers start, so that every one of them signs with the same secret.
+    os.environ["PLATFORM_JWT_SECRET"] = _signing_secret(server_settings, settings)
     bound_host, bound_port = host or listen.host, port or listen.port
     # Printed from this process, once, whatever the number of workers.
     threading.Thread(
@@ -76,7 +82,8 @@ def serve(
 
 
 def _signing_secret(server_settings: ServerSettings, settings: Settings) -> str:
-    """PLATFORM_JWT_SECRET; else the one kept beside a SQLite file; else a random one."""
+    """PLATFORM_JWT_SECRET; else the one kept beside a SQLite file, or in a PostgreSQL database;
+    else (in memory, or a database not migrated yet) a random one."""
     from praisonai_platform.config import sqlite_file_path
     from praisonai_platform.core.server_settings import persistent_secret, secret_file_for
 
@@ -87,9 +94,21 @@ def _signing_secret(server_settings: ServerSettings, settings: Settings) -> str:
     database_file = sqlite_file_path(settings.resolved_database_url)
     if database_file is not None:
         return persistent_secret(secret_file_for(database_file))
+    if not settings.is_sqlite:
+        from praisonai_platform.config import derive_alembic_database_url
+        from praisonai_platform.db.server_secrets import NoSecretTable, database_secret
+
+        try:
+            return database_secret(
+                derive_alembic_database_url(settings.resolved_database_url), "jwt_signing"
+            )
+        except NoSecretTable:
+            reason = "the database is not migrated (run `praisonai-platform db upgrade`)"
+    else:
+        reason = "the in-memory database keeps nothing"
     typer.echo(
-        "warning: PLATFORM_JWT_SECRET is not set; using a random secret, so sign-ins end when "
-        "the server stops",
+        f"warning: PLATFORM_JWT_SECRET is not set and {reason}; using a random secret, so "
+        "sign-ins end when the server stops",
         err=True,
     )
     return secrets.token_urlsafe(48)

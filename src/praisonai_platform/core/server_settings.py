@@ -35,8 +35,9 @@ class ServerSettings(BaseSettings):
         default=None,
         description="Signs sign-in tokens; at least 32 bytes in production (e.g. `openssl rand "
         "-base64 48`). Unset outside production, `serve` keeps one beside a SQLite database "
-        "file (`<database>.secret`, made once, mode 0600) so sign-ins survive restarts; with "
-        "PostgreSQL or in memory it makes a random one per start.",
+        "file (`<database>.secret`, made once, mode 0600) or in a PostgreSQL database's "
+        "`server_secrets` table, so sign-ins survive restarts; in memory it makes a random one "
+        "per start.",
     )
     jwt_ttl_seconds: int = Field(
         default=7 * 24 * 3600,

@@ -24,6 +24,7 @@ from praisonai_platform.db.models.enums import (
 from praisonai_platform.db.models.issues import Issue, IssueDependency, IssueLabel, IssueLabelLink
 from praisonai_platform.db.models.projects import Project
 from praisonai_platform.db.models.runs import Event, Nonce, Run, Worker
+from praisonai_platform.db.models.server import ServerSecret
 from praisonai_platform.db.models.users import User
 from praisonai_platform.db.models.workspaces import Member, Workspace
 
@@ -55,6 +56,7 @@ __all__ = [
     "ProjectStatus",
     "Run",
     "RunState",
+    "ServerSecret",
     "User",
     "UserApiKey",
     "UserProvider",
