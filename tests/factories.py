@@ -10,16 +10,18 @@ and `AddMember`.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from praisonai_platform.accounts import passwords, tokens
 from praisonai_platform.core.server_settings import ServerSettings
-from praisonai_platform.db import session_scope
+from praisonai_platform.db import get_engine, session_scope
 from praisonai_platform.db.models import ActivityLog, Issue, Member, User
 
 API = "/api/v1"
@@ -191,3 +193,19 @@ async def create_api_key(
 def key_headers(key: str, *, header: str = "bearer") -> dict[str, str]:
     """Headers authenticating with API key `key`, as a bearer token or in X-API-Key."""
     return {"Authorization": f"Bearer {key}"} if header == "bearer" else {"X-API-Key": key}
+
+
+@contextmanager
+def counting_statements() -> Iterator[list[str]]:
+    """The SQL statements the process's engine sends while the block runs."""
+    statements: list[str] = []
+    engine = get_engine().sync_engine
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

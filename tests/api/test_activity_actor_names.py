@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import httpx
-from sqlalchemy import event
 
-from praisonai_platform.db import get_engine, session_scope
+from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import ActivityLog, ActorType
+from tests.factories import counting_statements
 
 API = "/api/v1/workspaces"
-
-
-@contextmanager
-def counting_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = get_engine().sync_engine
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def test_actor_names_of_users_agents_and_the_system(  # type: ignore[no-untyped-def]

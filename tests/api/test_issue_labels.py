@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import event
 
-from praisonai_platform.db import get_engine, session_scope
+from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import IssueLabelLink
-from tests.factories import Person, create_issue, create_label, new_issues
+from tests.factories import Person, counting_statements, create_issue, create_label, new_issues
 
 API = "/api/v1/workspaces"
 
@@ -123,21 +120,6 @@ async def test_every_issue_response_carries_its_labels(  # type: ignore[no-untyp
         f"{API}/{ws}/labels/{bug['id']}", json={"name": "defect"}, headers=owner.headers
     )
     assert await attached(client, ws, "ENG-1", owner) == ["defect", "docs"]
-
-
-@contextmanager
-def counting_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = get_engine().sync_engine
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 async def test_listing_loads_labels_without_a_query_per_issue(  # type: ignore[no-untyped-def]
