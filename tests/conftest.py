@@ -39,6 +39,28 @@ _ENV_VARIABLES = (
 )
 
 
+# The longest tests go first, so that parallel workers (pytest-xdist) do not end the run waiting
+# on one of them started last.
+SLOW_FIRST = (
+    "tests/runs/test_worker_processes.py",
+    "tests/live/",
+    "tests/api/test_permission_matrix.py",
+    "tests/client/test_cli",
+    "tests/client/test_restart.py",
+    "tests/client/test_serve",
+    "tests/accounts/test_admin_browser.py",
+    "tests/db/test_migrations.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return next((i for i, p in enumerate(SLOW_FIRST) if path.startswith(p)), len(SLOW_FIRST))
+
+    items.sort(key=rank)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" not in metafunc.fixturenames:
         return
