@@ -24,11 +24,12 @@ run: install
 	DATABASE_URL="$(DATABASE_URL)" RUN_DB_MIGRATIONS=true \
 		$(BIN)/praisonai-platform serve --host $(HOST) --port $(PORT)
 
-# Tests run in parallel worker processes (pytest-xdist), each with databases of its own.
+# Tests run in parallel worker processes (pytest-xdist), each with databases of its own; an idle
+# worker takes queued tests from a busy one (worksteal), so one long test does not end the run alone.
 PYTEST_WORKERS ?= 4
 
 test: install lint docs-build $(if $(filter true,$(CI)),browser)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
