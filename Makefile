@@ -25,7 +25,7 @@ run: install
 		$(BIN)/praisonai-platform serve --host $(HOST) --port $(PORT)
 
 # Tests run in parallel worker processes (pytest-xdist), each with databases of its own; an idle
-# worker takes queued tests from a busy one (worksteal), so one long test does not end the run alone.
+# worker takes queued tests from a busy one (worksteal), which evens out where the long tests land.
 PYTEST_WORKERS ?= 4
 
 test: install lint docs-build $(if $(filter true,$(CI)),browser)

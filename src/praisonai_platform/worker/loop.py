@@ -115,12 +115,15 @@ class WorkerLoop:
             self.database,
             extra={"event": "online", "worker_id": self.worker_id, "database": self.database},
         )
-        heart = asyncio.create_task(self._heartbeat_loop(), name="heartbeat")
+        heart_stopped = asyncio.Event()
+        heart = asyncio.create_task(self._heartbeat_loop(heart_stopped), name="heartbeat")
         try:
             await self._claim_loop()
             await self._wind_down()
         finally:
-            heart.cancel()
+            # Never cancelled: a beat cut off inside its transaction could leave SQLite's write
+            # lock held by a connection nobody rolls back, and sign-off would wait on it.
+            heart_stopped.set()
             await asyncio.gather(heart, return_exceptions=True)
             await self._transaction(lambda s: run_leases.sign_off(s, SYSTEM, self.worker_id))
             logger.info(
@@ -294,10 +297,13 @@ class WorkerLoop:
 
     # Heartbeats and upkeep ---------------------------------------------------------------------
 
-    async def _heartbeat_loop(self) -> None:
+    async def _heartbeat_loop(self, stopped: asyncio.Event) -> None:
         last_upkeep = time.monotonic()
         while True:
-            await asyncio.sleep(self.run_settings.heartbeat_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopped.wait(), self.run_settings.heartbeat_seconds)
+            if stopped.is_set():
+                return
             try:
                 await self._heartbeat()
                 if time.monotonic() - last_upkeep >= self.settings.maintenance_seconds:
