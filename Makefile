@@ -57,11 +57,15 @@ browser:
 			sh -c 'apt-get update -q && apt-get install -y -q chromium chromium-driver'; \
 	fi
 
-# Re-resolve the pinned dependency set after changing pyproject.toml.
+# Re-resolve the pinned dependency sets after changing pyproject.toml: everything for development
+# (requirements.lock) and, with the same versions, what the server needs (the container's).
 lock: install
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --no-header \
 		--no-emit-index-url --generate-hashes --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --no-header \
+		--no-emit-index-url --generate-hashes --quiet -c requirements.lock \
+		-o requirements-runtime.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

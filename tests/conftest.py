@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -44,6 +44,7 @@ _ENV_VARIABLES = (
 SLOW_FIRST = (
     "tests/runs/test_worker_processes.py",
     "tests/live/",
+    "tests/ops/test_crash.py",
     "tests/api/test_permission_matrix.py",
     "tests/client/test_cli",
     "tests/client/test_restart.py",
@@ -121,6 +122,7 @@ def postgres_database(postgres_server_url: str) -> Iterator[str]:
     url = make_url(postgres_server_url).set(database=name).render_as_string(hide_password=False)
     migrate.upgrade(load_settings(database_url=url), "head")
     yield url
+    _forget_emptying_engine(url)
     with postgres_admin(postgres_server_url) as admin:
         admin.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
@@ -147,13 +149,25 @@ def postgres_admin(url: str) -> Iterator[Connection]:
         admin.dispose()
 
 
+_EMPTYING_ENGINES: dict[str, Engine] = {}
+
+
 def empty_postgres(url: str) -> None:
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    engine = create_engine(derive_alembic_database_url(url))
-    try:
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    finally:
+    """Delete every row. DELETE is ~40x faster than TRUNCATE on tables this small; the append-only
+    ledger refuses DELETE, so it alone is truncated, and only when it holds rows."""
+    engine = _EMPTYING_ENGINES.get(url)
+    if engine is None:
+        engine = _EMPTYING_ENGINES[url] = create_engine(derive_alembic_database_url(url))
+    with engine.begin() as connection:
+        if connection.execute(text("SELECT EXISTS (SELECT 1 FROM credit_ledger)")).scalar():
+            connection.execute(text("TRUNCATE credit_ledger CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+def _forget_emptying_engine(url: str) -> None:
+    engine = _EMPTYING_ENGINES.pop(url, None)
+    if engine is not None:
         engine.dispose()
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from praisonai_platform.config import ConfigurationError, derive_alembic_database_url, load_settings
+from praisonai_platform.db import create_database_engine
 
 MEMORY = "sqlite+aiosqlite:///:memory:"
 PG_FIELDS = {
@@ -138,7 +139,7 @@ def test_unusable_configuration_names_the_variable(
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError, match=variable):
-        load_settings().resolved_database_url  # noqa: B018
+        load_settings()
 
 
 @pytest.mark.parametrize(
@@ -218,3 +219,34 @@ def test_sqlite_parent_directory_is_created_only_where_migrations_run(tmp_path: 
         load_settings(database_url=f"sqlite+aiosqlite:///{path}", run_db_migrations=True)
     )
     assert path.parent.is_dir()
+
+
+def test_the_database_url_is_resolved_when_the_settings_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seed 001: the settings validator fills `database_url` by the priority chain."""
+    assert load_settings().database_url == "sqlite+aiosqlite:///:memory:"
+    monkeypatch.setenv("APP_DATABASE_BACKEND", "sqlite")
+    monkeypatch.setenv("APP_DATABASE_SQLITE_PATH", "./data/x.db")
+    settings = load_settings()
+    assert settings.database_url == "sqlite+aiosqlite:///./data/x.db"
+    assert settings.alembic_database_url == "sqlite:///./data/x.db"
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@h/db")
+    assert load_settings().database_url == "postgresql+asyncpg://u:p@h/db"
+
+
+def test_a_postgres_backend_without_a_password_fails_when_the_settings_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("APP_DATABASE_BACKEND", "postgres")
+    with pytest.raises(ConfigurationError, match="APP_DATABASE_POSTGRES_PASSWORD must be set"):
+        load_settings()
+
+
+def test_pool_settings_apply_to_postgresql_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_DATABASE_POOL_SIZE", "2")
+    monkeypatch.setenv("APP_DATABASE_MAX_OVERFLOW", "0")
+    postgres = create_database_engine(load_settings(database_url="postgresql+asyncpg://u@h/db"))
+    sqlite = create_database_engine(load_settings(database_url="sqlite+aiosqlite:///./p.db"))
+    assert (postgres.pool.size(), postgres.pool._max_overflow) == (2, 0)  # type: ignore[attr-defined]
+    assert sqlite.pool.size() == 5  # type: ignore[attr-defined]

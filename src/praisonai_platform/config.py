@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -119,9 +118,23 @@ class Settings(BaseSettings):
         description="Migrate the database to the latest revision when the server starts.",
     )
 
-    @cached_property
+    @model_validator(mode="after")
+    def _resolve_urls(self) -> Settings:
+        """Fill `database_url` (and the migrations' URL) by the priority chain when the settings
+        load, so a bad combination fails here, naming the variable, not at first use."""
+        self.database_url = resolve_database_url(self)
+        if self.alembic_database_url:
+            self.alembic_database_url = _validated_url(
+                self.alembic_database_url, "APP_ALEMBIC_DATABASE_URL", sync=True
+            )
+        else:
+            self.alembic_database_url = derive_alembic_database_url(self.database_url)
+        return self
+
+    @property
     def resolved_database_url(self) -> str:
-        return resolve_database_url(self)
+        assert self.database_url is not None  # filled by _resolve_urls
+        return self.database_url
 
     @property
     def is_sqlite(self) -> bool:
@@ -131,11 +144,10 @@ class Settings(BaseSettings):
     def is_memory_sqlite(self) -> bool:
         return is_memory_url(self.resolved_database_url)
 
-    @cached_property
+    @property
     def resolved_alembic_database_url(self) -> str:
-        if self.alembic_database_url:
-            return _validated_url(self.alembic_database_url, "APP_ALEMBIC_DATABASE_URL", sync=True)
-        return derive_alembic_database_url(self.resolved_database_url)
+        assert self.alembic_database_url is not None  # filled by _resolve_urls
+        return self.alembic_database_url
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from praisonai_platform.accounts.mail import MemoryMailer
 from praisonai_platform.accounts.oauth.settings import load_oauth_config
 from tests.accounts.oidc_provider import (
     CLIENT_ID,
@@ -89,6 +91,45 @@ def sign_in(client: httpx.AsyncClient, browser_at_providers: httpx.AsyncClient):
         started = await client.get(f"/api/v1/auth/oauth/{provider}/authorize")
         assert started.status_code == 302, started.text
         approved = await browser_at_providers.get(started.headers["location"])
+        assert approved.status_code == 302, approved.text
+        return await client.get(approved.headers["location"])
+
+    return walk
+
+
+@pytest.fixture
+def outbox(app: FastAPI) -> MemoryMailer:  # noqa: F811
+    """Account mail of this test, kept in memory instead of sent."""
+    mailer = app.state.mailer = MemoryMailer()
+    return mailer
+
+
+async def register_verified(
+    client: httpx.AsyncClient,  # noqa: F811
+    outbox: MemoryMailer,
+    email: str = "ada@example.com",
+    password: str = "a long password",
+) -> dict[str, Any]:
+    """Register with a password and follow the verification link that was mailed."""
+    registered = await client.post(
+        "/api/v1/auth/register", json={"email": email, "password": password}
+    )
+    assert registered.status_code == 201, registered.text
+    mail = outbox.last(registered.json()["user"]["email"], "verify_email")
+    verified = await client.post("/api/v1/auth/verify-email", json={"token": mail.token})
+    assert verified.status_code == 200 and verified.json()["email_verified"], verified.text
+    return dict(registered.json())
+
+
+def link_walk(client: httpx.AsyncClient, browser: httpx.AsyncClient):  # type: ignore[no-untyped-def]  # noqa: F811
+    """Link a provider to the account of `token`: our /link, the provider's page, /callback."""
+
+    async def walk(provider: str, token: str) -> httpx.Response:
+        started = await client.post(
+            f"/api/v1/auth/oauth/{provider}/link", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert started.status_code == 200, started.text
+        approved = await browser.get(started.json()["authorize_url"])
         assert approved.status_code == 302, approved.text
         return await client.get(approved.headers["location"])
 

@@ -7,9 +7,10 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from praisonai_platform.accounts.mail import MemoryMailer
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import UserProvider
-from tests.accounts.conftest import Providers
+from tests.accounts.conftest import Providers, register_verified
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -85,16 +86,14 @@ async def test_an_identity_can_be_unlinked_but_not_the_last_way_in(
 
 
 async def test_with_a_password_the_last_identity_can_go(
-    client: httpx.AsyncClient, providers: Providers, sign_in: Any
+    client: httpx.AsyncClient, providers: Providers, sign_in: Any, outbox: MemoryMailer
 ) -> None:
-    registered = await client.post(
-        "/api/v1/auth/register", json={"email": "ada@example.com", "password": "a long password"}
-    )
+    registered = await register_verified(client, outbox)
     linked = (await sign_in("google")).json()
-    assert linked["user"]["id"] == registered.json()["user"]["id"]
+    assert linked["user"]["id"] == registered["user"]["id"]
     response = await client.delete(
         f"/api/v1/auth/identities/{linked['identity_id']}",
-        headers=bearer(registered.json()["token"]),
+        headers=bearer(registered["token"]),
     )
     assert response.status_code == 204
     async with session_scope(read_only=True) as session:

@@ -15,10 +15,11 @@ from fastapi import FastAPI
 from joserfc.jwk import RSAKey
 from sqlalchemy import func, select, update
 
+from praisonai_platform.accounts.mail import MemoryMailer
 from praisonai_platform.accounts.oauth.settings import load_oauth_config
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import Nonce, User, UserProvider
-from tests.accounts.conftest import Providers, provider_environment
+from tests.accounts.conftest import Providers, link_walk, provider_environment, register_verified
 
 CALLBACK = "http://testserver/api/v1/auth/oauth/{}/callback"
 
@@ -148,42 +149,93 @@ async def test_a_second_provider_with_a_verified_email_links_to_the_same_user(
         assert linked["github"].email == "ada@example.com"  # the verified primary address
 
 
-async def test_a_verified_email_joins_an_account_made_with_a_password(
-    client: httpx.AsyncClient, providers: Providers, sign_in: Any
+async def test_a_verified_email_joins_an_account_whose_address_we_verified(
+    client: httpx.AsyncClient, providers: Providers, sign_in: Any, outbox: MemoryMailer
 ) -> None:
-    registered = await client.post(
-        "/api/v1/auth/register", json={"email": "Ada@Example.com", "password": "a long password"}
-    )
-    assert registered.status_code == 201
+    registered = await register_verified(client, outbox, "Ada@Example.com")
     response = await sign_in("github")
     assert response.status_code == 200, response.text
-    assert response.json()["user"]["id"] == registered.json()["user"]["id"]
+    assert response.json()["user"]["id"] == registered["user"]["id"]
     assert response.json()["new_user"] is False
 
 
-async def test_an_unverified_email_never_joins_an_existing_account(
+async def test_an_account_whose_address_nobody_verified_is_not_joined(
     client: httpx.AsyncClient, providers: Providers, sign_in: Any
 ) -> None:
     registered = await client.post(
         "/api/v1/auth/register", json={"email": "ada@example.com", "password": "a long password"}
     )
     assert registered.status_code == 201
-    providers.corp.account.email_verified = False
-    response = await sign_in("corp")
+    response = await sign_in("google")
     assert response.status_code == 409, response.text
-    assert response.json()["code"] == "email_not_verified"
+    assert response.json()["code"] == "account_exists_sign_in_to_link"
     assert await counts() == (1, 0)
 
 
-async def test_an_unverified_email_of_nobody_makes_a_new_user(
+async def test_the_signed_in_owner_links_explicitly(
+    client: httpx.AsyncClient, providers: Providers, browser_at_providers: httpx.AsyncClient
+) -> None:
+    registered = await client.post(
+        "/api/v1/auth/register", json={"email": "ada@example.com", "password": "a long password"}
+    )
+    token = registered.json()["token"]
+    # Even an address the provider has not verified: the owner is signed in and asked.
+    providers.corp.account.email_verified = False
+    linked = await link_walk(client, browser_at_providers)("corp", token)
+    assert linked.status_code == 200, linked.text
+    assert linked.json()["user"]["id"] == registered.json()["user"]["id"]
+    assert [i.provider for i in await identities_of(registered.json()["user"]["id"])] == ["corp"]
+    # From now on the identity signs in to that account.
+    again = await sign_in_walk(client, browser_at_providers, "corp")
+    assert again.json()["user"]["id"] == registered.json()["user"]["id"]
+
+
+async def test_a_link_started_before_signing_out_is_refused(
+    client: httpx.AsyncClient, providers: Providers, browser_at_providers: httpx.AsyncClient
+) -> None:
+    registered = await client.post(
+        "/api/v1/auth/register", json={"email": "ada@example.com", "password": "a long password"}
+    )
+    headers = {"Authorization": f"Bearer {registered.json()['token']}"}
+    started = await client.post("/api/v1/auth/oauth/google/link", headers=headers)
+    assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
+    approved = await browser_at_providers.get(started.json()["authorize_url"])
+    response = await client.get(approved.headers["location"])
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_oauth_state")
+    assert await counts() == (1, 0)
+
+
+async def test_an_unverified_email_never_joins_an_existing_account(
+    client: httpx.AsyncClient, providers: Providers, sign_in: Any, outbox: MemoryMailer
+) -> None:
+    await register_verified(client, outbox)
+    providers.corp.account.email_verified = False
+    response = await sign_in("corp")
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "oauth_email_not_verified"
+    assert await counts() == (1, 0)
+
+
+async def test_an_unverified_email_of_nobody_makes_no_user(
     providers: Providers, sign_in: Any
 ) -> None:
     providers.corp.account.email_verified = False
     response = await sign_in("corp")
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "oauth_email_not_verified"
+    assert await counts() == (0, 0)
+
+
+async def test_a_new_user_from_a_provider_has_a_verified_address(
+    client: httpx.AsyncClient, providers: Providers, sign_in: Any
+) -> None:
+    response = await sign_in("google")
     assert response.status_code == 200, response.text
-    assert response.json()["new_user"] is True
-    [identity] = await identities_of(response.json()["user"]["id"])
-    assert identity.email_verified is False
+    assert response.json()["user"]["email_verified"] is True
+    me = await client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {response.json()['token']}"}
+    )
+    assert me.status_code == 200 and me.json()["email_verified"] is True
 
 
 async def test_new_users_get_unique_derived_names(
@@ -405,3 +457,13 @@ async def test_expired_pending_sign_ins_are_refused_and_purged(
     async with session_scope(read_only=True) as session:
         scopes = (await session.scalars(select(Nonce.scope))).all()
     assert scopes == ["oauth:corp"]
+
+
+async def sign_in_walk(
+    client: httpx.AsyncClient, browser: httpx.AsyncClient, provider: str
+) -> httpx.Response:
+    started = await client.get(f"/api/v1/auth/oauth/{provider}/authorize")
+    approved = await browser.get(started.headers["location"])
+    response = await client.get(approved.headers["location"])
+    assert response.status_code == 200, response.text
+    return response

@@ -28,7 +28,10 @@ def database(db_url: str) -> Iterator[Engine]:
 def user_row(engine: Engine, email: str) -> dict[str, object] | None:
     with engine.connect() as connection:
         row = connection.execute(
-            text("SELECT name, email, is_admin, password_hash FROM users WHERE email = :email"),
+            text(
+                "SELECT name, email, is_admin, password_hash, email_verified_at FROM users "
+                "WHERE email = :email"
+            ),
             {"email": email},
         ).one_or_none()
     return dict(row._mapping) if row is not None else None
@@ -70,6 +73,7 @@ def test_user_create_reads_the_password_from_standard_input(db_url: str, databas
     row = user_row(database, "ci@example.com")
     assert row is not None
     assert passwords._hasher().verify("a password from a pipe", str(row["password_hash"]))
+    assert row["email_verified_at"] is not None  # the operator vouches for the address
 
 
 def test_user_create_without_a_terminal_or_password_is_an_error_line(
@@ -104,7 +108,7 @@ def test_user_create_takes_the_database_and_password_from_the_environment(
     ("arguments", "message"),
     [
         (["--email", "not-an-email", "--password", "long enough"], "not a valid email"),
-        (["--email", "a@example.com", "--password", "short"], "a password has 8 to"),
+        (["--email", "a@example.com", "--password", "short"], "a password has at least 8"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(

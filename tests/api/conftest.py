@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+import os
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from praisonai_platform.api.app import create_app
 from praisonai_platform.core.server_settings import ServerSettings
@@ -29,9 +32,33 @@ def server_settings() -> ServerSettings:
     return ServerSettings(jwt_secret=TEST_SECRET, env="test")
 
 
+_APPS: dict[str, FastAPI] = {}
+
+
+def _app_key(server_settings: ServerSettings) -> str:
+    """What an app is built from: its settings and the environment its other settings load from."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    fields = server_settings.model_dump()
+    return json.dumps([fields, environment], sort_keys=True, default=_reveal)
+
+
+def _reveal(value: object) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else repr(value)
+
+
 @pytest.fixture
-def app(server_settings: ServerSettings) -> FastAPI:
-    return create_app(server_settings)
+def app(server_settings: ServerSettings) -> Iterator[FastAPI]:
+    """The application for these settings. FastAPI builds an app's routes on its first request
+    (~0.5 s), so tests with the same settings and environment share one app; whatever a test
+    puts into `app.state` is undone after it."""
+    key = _app_key(server_settings)
+    app = _APPS.get(key)
+    if app is None:
+        app = _APPS[key] = create_app(server_settings)
+    state = dict(app.state._state)
+    yield app
+    app.state._state.clear()
+    app.state._state.update(state)
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ async def test_create_list_get_update_delete(
     assert updated.status_code == 200, updated.text
     body = updated.json()
     assert (body["status"], body["instructions"], body["max_concurrent_tasks"], body["name"]) == (
-        "active",
+        "working",
         "Review",
         3,
         "Reviewer",

@@ -165,8 +165,30 @@ async def test_keys_cannot_make_keys_and_others_cannot_revoke_them(
 ) -> None:  # type: ignore[no-untyped-def]
     person, other = await make_user(), await make_user()
     key = await create_api_key(client, person)
-    assert (await client.post(KEYS, json={}, headers=key_headers(key["key"]))).status_code == 403
+    made = await client.post(KEYS, json={}, headers=key_headers(key["key"]))
+    assert (made.status_code, made.json()["code"]) == (403, "api_key_not_allowed")
     assert (await client.delete(f"{KEYS}/{key['id']}", headers=other.headers)).status_code == 404
+
+
+async def test_full_keys_list_and_revoke_keys_and_narrower_ones_only_themselves(
+    client: httpx.AsyncClient, make_user, make_workspace
+) -> None:  # type: ignore[no-untyped-def]
+    person = await make_user()
+    workspace = await make_workspace(person)
+    full = await create_api_key(client, person, label="full")
+    narrow = await create_api_key(client, person, label="narrow", workspace_id=workspace["id"])
+    listed = await client.get(KEYS, headers=key_headers(full["key"]))
+    assert [k["label"] for k in listed.json()] == ["narrow", "full"]
+    refused = await client.get(KEYS, headers=key_headers(narrow["key"]))
+    assert (refused.status_code, refused.json()["code"]) == (403, "restricted_key_not_allowed")
+    itself = await client.delete(f"{KEYS}/{narrow['id']}", headers=key_headers(narrow["key"]))
+    assert itself.status_code == 204
+    revoked = await client.delete(f"{KEYS}/{full['id']}", headers=key_headers(full["key"]))
+    assert revoked.status_code == 204
+    assert [k["active"] for k in (await client.get(KEYS, headers=person.headers)).json()] == [
+        False,
+        False,
+    ]
 
 
 async def test_last_used_is_written_at_most_once_a_minute(

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from praisonai_platform.db import session_scope
@@ -38,6 +39,13 @@ async def member_activity(workspace_id: str) -> list[ActivityLog]:
             .order_by(ActivityLog.created_at, ActivityLog.id)
         )
         return list(rows)
+
+
+@pytest.fixture(autouse=True)
+def direct_membership(app: FastAPI) -> None:
+    """These tests are about adding users directly, as a server that allows it does
+    (PLATFORM_DIRECT_MEMBERSHIP=true); tests/api/test_invitations.py covers the default."""
+    app.state.direct_membership = True
 
 
 @pytest.fixture
@@ -80,15 +88,19 @@ async def test_add_by_user_id_as_in_0_1_9(client: httpx.AsyncClient, team, make_
     assert entry.details == {"user_id": newcomer.id, "role": "member"}
 
 
-async def test_add_by_email_in_any_case(client: httpx.AsyncClient, team, make_user) -> None:  # type: ignore[no-untyped-def]
+async def test_adding_by_email_invites_even_where_direct_adds_are_allowed(  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, team, make_user
+) -> None:
     newcomer = await make_user("newcomer")
     response = await client.post(
         members_url(team["id"]) + "/",
         json={"email": f"  {newcomer.email.upper()} ", "role": "ADMIN"},
         headers=team["owner"].headers,
     )
-    assert response.status_code == 201, response.text
-    assert (response.json()["user_id"], response.json()["role"]) == (newcomer.id, "admin")
+    assert response.status_code == 202, response.text
+    assert (response.json()["email"], response.json()["role"]) == (newcomer.email, "admin")
+    assert response.json()["status"] == "pending"
+    assert newcomer.id not in await roles(team["id"])
 
 
 @pytest.mark.parametrize(
@@ -137,12 +149,29 @@ async def test_roles_are_owner_admin_or_member(  # type: ignore[no-untyped-def]
 
 
 async def test_unknown_users_are_422(client: httpx.AsyncClient, team) -> None:  # type: ignore[no-untyped-def]
-    for body in ({"user_id": "no-such-user"}, {"email": "nobody@example.com"}):
-        response = await client.post(
-            members_url(team["id"]), json=body, headers=team["owner"].headers
-        )
-        assert (response.status_code, response.json()["code"]) == (422, "unknown_user")
+    response = await client.post(
+        members_url(team["id"]), json={"user_id": "no-such-user"}, headers=team["owner"].headers
+    )
+    assert (response.status_code, response.json()["code"]) == (422, "unknown_user")
     assert len(await roles(team["id"])) == 3
+
+
+async def test_direct_adds_are_refused_unless_the_operator_allows_them(  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, app: FastAPI, team, make_user
+) -> None:
+    app.state.direct_membership = False
+    newcomer = await make_user("newcomer")
+    for by, status in ((team["owner"], 403), (team["admin"], 403), (team["outsider"], 404)):
+        response = await client.post(
+            members_url(team["id"]), json={"user_id": newcomer.id}, headers=by.headers
+        )
+        assert response.status_code == status, response.text
+    refused = await client.post(
+        members_url(team["id"]), json={"user_id": newcomer.id}, headers=team["owner"].headers
+    )
+    assert refused.json()["code"] == "direct_membership_disabled"
+    assert newcomer.id not in await roles(team["id"])
+    assert await member_activity(team["id"]) == []
 
 
 async def test_adding_a_member_twice_is_a_conflict(client: httpx.AsyncClient, team) -> None:  # type: ignore[no-untyped-def]

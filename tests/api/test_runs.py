@@ -242,7 +242,9 @@ async def test_stopping(client: httpx.AsyncClient, world: World) -> None:
     working = await create_run(client, world)
     worker = await register_worker(client, world.member)
     claimed = await client.post(
-        f"{API}/workers/{worker}/claim", json={}, headers=world.member.headers
+        f"{API}/workers/{worker}/claim",
+        json={"workspace_id": world.workspace_id},
+        headers=world.member.headers,
     )
     assert claimed.json()["id"] == working["id"]
     asked = await client.post(world.url(f"/runs/{working['id']}/stop"), headers=world.admin.headers)
@@ -263,7 +265,11 @@ async def test_stopping(client: httpx.AsyncClient, world: World) -> None:
 
     # Finished runs cannot be stopped.
     finishing = await create_run(client, world)
-    await client.post(f"{API}/workers/{worker}/claim", json={}, headers=world.member.headers)
+    await client.post(
+        f"{API}/workers/{worker}/claim",
+        json={"workspace_id": world.workspace_id},
+        headers=world.member.headers,
+    )
     await client.post(
         f"{API}/runs/{finishing['id']}/complete",
         json={"worker_id": worker},

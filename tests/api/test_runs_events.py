@@ -23,7 +23,13 @@ async def finish_a_run(client: httpx.AsyncClient, world: World) -> str:
     run = await create_run(client, world)
     worker = await register_worker(client, world.member, "events-worker")
     headers = world.member.headers
-    await client.post(f"{API}/workers/{worker}/claim", json={}, headers=headers)
+    # The member's worker names the workspace: unnamed, it takes only runs its person queued.
+    claimed = await client.post(
+        f"{API}/workers/{worker}/claim",
+        json={"workspace_id": world.workspace_id},
+        headers=headers,
+    )
+    assert claimed.status_code == 200 and claimed.json()["id"] == run["id"], claimed.text
     await client.post(
         f"{API}/runs/{run['id']}/progress",
         json={"worker_id": worker, "percentage": 50},

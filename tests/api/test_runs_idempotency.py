@@ -151,12 +151,13 @@ async def test_a_repeated_claim_gets_the_same_run(client: httpx.AsyncClient, wor
     await create_run(client, world, max_attempts=1)
     worker = await register_worker(client, world.member)
     url = f"{API}/workers/{worker}/claim"
-    claimed = await client.post(url, json={}, headers=keyed(world, "claim-1", world.member))
-    repeat = await client.post(url, json={}, headers=keyed(world, "claim-1", world.member))
+    scope = {"workspace_id": world.workspace_id}  # naming none: only the member's own runs
+    claimed = await client.post(url, json=scope, headers=keyed(world, "claim-1", world.member))
+    repeat = await client.post(url, json=scope, headers=keyed(world, "claim-1", world.member))
     assert claimed.status_code == repeat.status_code == 200
     assert repeat.json() == claimed.json() and claimed.json()["id"] == first["id"]
     assert repeat.headers["Idempotent-Replayed"] == "true"
     # The agent runs one at a time: a new claim finds nothing, and its repeat says so again.
-    empty = await client.post(url, json={}, headers=keyed(world, "claim-2", world.member))
-    again = await client.post(url, json={}, headers=keyed(world, "claim-2", world.member))
+    empty = await client.post(url, json=scope, headers=keyed(world, "claim-2", world.member))
+    again = await client.post(url, json=scope, headers=keyed(world, "claim-2", world.member))
     assert (empty.status_code, again.status_code, again.content) == (204, 204, b"")

@@ -41,6 +41,7 @@ async def world(client: httpx.AsyncClient, make_user, make_workspace, add_member
 async def claim(
     client: httpx.AsyncClient, person: Person, worker: str, **body: Any
 ) -> httpx.Response:
+    """Tests name the workspace: a worker that names none takes only its own person's runs."""
     return await client.post(f"{API}/workers/{worker}/claim", json=body, headers=person.headers)
 
 
@@ -128,13 +129,15 @@ async def test_a_run_from_claim_to_completion(client: httpx.AsyncClient, world: 
     second = await create_run(client, world)
     worker = await register_worker(client, world.member, "laptop")
 
-    claimed = await claim(client, world.member, worker)
+    claimed = await claim(client, world.member, worker, workspace_id=world.workspace_id)
     assert claimed.status_code == 200, claimed.text
     run = claimed.json()
     assert (run["id"], run["state"], run["worker_id"]) == (first["id"], "processing", worker)
     assert run["lease_expires_at"] > run["started_at"]
     # The agent may run one at a time: the second run waits.
-    assert (await claim(client, world.member, worker)).status_code == 204
+    assert (
+        await claim(client, world.member, worker, workspace_id=world.workspace_id)
+    ).status_code == 204
     busy = await report(client, world.member, second["id"], "claim", worker)
     assert (busy.status_code, busy.json()["code"]) == (409, "agent_busy")
 
@@ -224,13 +227,15 @@ async def test_a_run_from_claim_to_completion(client: httpx.AsyncClient, world: 
     assert comments.json()[0]["author_type"] == "agent"
 
     # The slot is free again: the waiting run can be claimed.
-    assert (await claim(client, world.member, worker)).json()["id"] == second["id"]
+    assert (await claim(client, world.member, worker, workspace_id=world.workspace_id)).json()[
+        "id"
+    ] == second["id"]
 
 
 async def test_result_message_becomes_the_comment(client: httpx.AsyncClient, world: World) -> None:
     run = await create_run(client, world, issue_id=world.issue_key)
     worker = await register_worker(client, world.owner)
-    await claim(client, world.owner, worker)
+    await claim(client, world.owner, worker, workspace_id=world.workspace_id)
     done = await report(
         client, world.owner, run["id"], "complete", worker, result={"message": "All green."}
     )
@@ -246,7 +251,7 @@ async def test_result_message_becomes_the_comment(client: httpx.AsyncClient, wor
 async def test_failing_retries_until_the_limit(client: httpx.AsyncClient, world: World) -> None:
     run = await create_run(client, world, max_attempts=2)
     worker = await register_worker(client, world.member)
-    await claim(client, world.member, worker)
+    await claim(client, world.member, worker, workspace_id=world.workspace_id)
     retried = await report(
         client, world.member, run["id"], "fail", worker, reason="timeout", message="took too long"
     )
@@ -254,7 +259,7 @@ async def test_failing_retries_until_the_limit(client: httpx.AsyncClient, world:
     body = retried.json()
     assert (body["state"], body["attempt_count"], body["worker_id"]) == ("pending", 1, None)
     assert (body["failure_reason"], body["failure_message"]) == ("timeout", "took too long")
-    again = await claim(client, world.member, worker)
+    again = await claim(client, world.member, worker, workspace_id=world.workspace_id)
     assert (again.json()["id"], again.json()["attempt_count"]) == (run["id"], 2)
     failed = await report(client, world.member, run["id"], "fail", worker, reason="crash")
     body = failed.json()
@@ -270,7 +275,7 @@ async def test_failing_retries_until_the_limit(client: httpx.AsyncClient, world:
     assert (await run_events(run["id"]))[-1] is EventType.RUN_FAILED
 
     no_retry = await create_run(client, world, max_attempts=5)
-    await claim(client, world.member, worker)
+    await claim(client, world.member, worker, workspace_id=world.workspace_id)
     final = await report(client, world.member, no_retry["id"], "fail", worker, retry=False)
     assert (final.json()["state"], final.json()["failure_reason"]) == ("failed", "error")
 
@@ -280,7 +285,7 @@ async def test_only_the_claiming_worker_reports(client: httpx.AsyncClient, world
     holder = await register_worker(client, world.member, "holder")
     other = await register_worker(client, world.member, "other")
     admins_own = await register_worker(client, world.admin, "admins")
-    await claim(client, world.member, holder)
+    await claim(client, world.member, holder, workspace_id=world.workspace_id)
     for what, body in (
         ("heartbeat", {}),
         ("progress", {"percentage": 1}),
@@ -305,7 +310,9 @@ async def test_only_the_claiming_worker_reports(client: httpx.AsyncClient, world
             f"{API}/workers/{holder}/{path}", json={}, headers=world.admin.headers
         )
         assert response.status_code == 404, path
-    assert (await claim(client, world.admin, admins_own)).status_code == 204
+    assert (
+        await claim(client, world.admin, admins_own, workspace_id=world.workspace_id)
+    ).status_code == 204
     unknown = await report(client, world.member, "no-such-run", "complete", holder)
     assert unknown.status_code == 404
     async with session_scope(read_only=True) as session:
@@ -318,7 +325,9 @@ async def test_workers_take_runs_of_their_people_only(
 ) -> None:
     await create_run(client, world)
     outsiders = await register_worker(client, world.outsider)
-    assert (await claim(client, world.outsider, outsiders)).status_code == 204
+    assert (
+        await claim(client, world.outsider, outsiders, workspace_id=world.workspace_id)
+    ).status_code == 204
     members = await register_worker(client, world.member)
     elsewhere = await claim(client, world.member, members, workspace_id="another-workspace")
     assert elsewhere.status_code == 204
@@ -372,7 +381,7 @@ async def test_signing_off_or_restarting_releases_held_runs(
 ) -> None:
     run = await create_run(client, world)
     worker = await register_worker(client, world.member, "restarts")
-    await claim(client, world.member, worker)
+    await claim(client, world.member, worker, workspace_id=world.workspace_id)
     await client.post(
         f"{API}/workers/register", json={"id": "restarts"}, headers=world.member.headers
     )
@@ -384,7 +393,7 @@ async def test_signing_off_or_restarting_releases_held_runs(
         None,
         0,
     )
-    await claim(client, world.member, worker)
+    await claim(client, world.member, worker, workspace_id=world.workspace_id)
     gone = await client.post(f"{API}/workers/{worker}/offline", headers=world.member.headers)
     assert gone.json()["status"] == "offline"
     fetched = (
@@ -405,10 +414,10 @@ async def test_a_lapsed_lease_is_reclaimed_and_the_old_worker_refused(
 ) -> None:
     retried = await create_run(client, world)
     late = await register_worker(client, world.member, "late")
-    await claim(client, world.member, late)
+    await claim(client, world.member, late, workspace_id=world.workspace_id)
     await _expire_leases()
     prompt = await register_worker(client, world.member, "prompt")
-    taken = await claim(client, world.member, prompt)
+    taken = await claim(client, world.member, prompt, workspace_id=world.workspace_id)
     assert (taken.json()["id"], taken.json()["attempt_count"]) == (retried["id"], 2)
     refused = await report(client, world.member, retried["id"], "complete", late)
     assert (refused.status_code, refused.json()["code"]) == (409, "run_not_held")
@@ -418,9 +427,11 @@ async def test_a_lapsed_lease_is_reclaimed_and_the_old_worker_refused(
     assert EventType.RUN_RECLAIMED in await run_events(retried["id"])
 
     last_chance = await create_run(client, world, max_attempts=1)
-    await claim(client, world.member, late)
+    await claim(client, world.member, late, workspace_id=world.workspace_id)
     await _expire_leases()
-    assert (await claim(client, world.member, prompt)).status_code == 204
+    assert (
+        await claim(client, world.member, prompt, workspace_id=world.workspace_id)
+    ).status_code == 204
     fetched = (
         await client.get(world.url(f"/runs/{last_chance['id']}"), headers=world.member.headers)
     ).json()
@@ -456,7 +467,7 @@ async def test_bad_reports_are_422(
 ) -> None:
     run = await create_run(client, world)
     worker = await register_worker(client, world.member)
-    await claim(client, world.member, worker)
+    await claim(client, world.member, worker, workspace_id=world.workspace_id)
     response = await report(client, world.member, run["id"], what, worker, **body)
     assert response.status_code == 422, response.text
     assert response.json()["code"] in ("validation_failed", "invalid_event_type")

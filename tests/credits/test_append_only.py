@@ -103,10 +103,11 @@ async def test_downgrade_removes_the_triggers_and_upgrade_restores_them(
 ) -> None:
     settings = load_settings(database_url=empty_db_url)
     migrate.upgrade(settings, "head")
-    migrate.downgrade(settings, "0001")
+    # Seeded at head (the models describe the newest schema), then taken back to before 0002.
     get_engine(empty_db_url)
     await seed_entry()
     await reset_engine()
+    migrate.downgrade(settings, "0001")
     engine = sync_engine(empty_db_url)
     try:
         with engine.begin() as connection:

@@ -48,6 +48,11 @@ def start_server(
         "DATABASE_URL": database_url,
         "PLATFORM_JWT_SECRET": SECRET,
         "PLATFORM_LOG_LEVEL": "warning",
+        # Every test client signs up and signs in from 127.0.0.1, hundreds of times a session:
+        # one address's sign-in budget would throttle tests that have nothing to do with it.
+        # Tests of the limits themselves pass their own budgets.
+        "PLATFORM_RATE_LIMIT_AUTH_PER_ADDRESS": "100000/minute",
+        "PLATFORM_RATE_LIMIT_ANONYMOUS": "100000/minute",
         **(environment or {}),
     }
     log = log_path.open("ab")

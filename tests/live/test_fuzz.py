@@ -91,7 +91,11 @@ def fuzz_world(
     else:
         database_url = request.getfixturevalue("postgres_database")
         empty_postgres(database_url)
-    server = start_server(database_url, directory / "server.log")
+    # Direct membership lets the world add its second member by id (an invitation would need
+    # that person's emailed verification link); every operation is fuzzed either way.
+    server = start_server(
+        database_url, directory / "server.log", environment={"PLATFORM_DIRECT_MEMBERSHIP": "true"}
+    )
     try:
         headers, ids = _create_world(server.base_url)
         yield World(server=server, headers=headers, ids=ids)

@@ -1,7 +1,13 @@
-"""Signed access tokens (JWT, HS256) that always expire."""
+"""Signed access tokens (JWT, HS256) that always expire.
+
+Each token carries the user's token version (`tv`) at the time it was issued; a request is
+refused once the user's version has moved on (logout, password change or reset), so sessions
+end at once in every process. Tokens issued before versions existed count as version 0.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 import jwt
@@ -14,10 +20,17 @@ ALGORITHM = "HS256"
 TOKEN_TYPE = "access"
 
 
-def issue(settings: ServerSettings, user_id: str) -> str:
+@dataclass(frozen=True)
+class Claims:
+    user_id: str
+    token_version: int
+
+
+def issue(settings: ServerSettings, user_id: str, token_version: int = 0) -> str:
     now = utcnow()
     claims = {
         "sub": user_id,
+        "tv": token_version,
         "iat": now,
         "exp": now + timedelta(seconds=settings.jwt_ttl_seconds),
         "typ": TOKEN_TYPE,
@@ -27,6 +40,11 @@ def issue(settings: ServerSettings, user_id: str) -> str:
 
 def subject(settings: ServerSettings, token: str) -> str:
     """The user id a valid token was issued to; anything else is Unauthenticated."""
+    return read(settings, token).user_id
+
+
+def read(settings: ServerSettings, token: str) -> Claims:
+    """The user id and token version of a valid token; anything else is Unauthenticated."""
     try:
         claims = jwt.decode(
             token,
@@ -40,6 +58,12 @@ def subject(settings: ServerSettings, token: str) -> str:
         ) from None
     except jwt.InvalidTokenError:
         raise Unauthenticated("the token is not valid", code="invalid_token") from None
-    if claims.get("typ") != TOKEN_TYPE or not isinstance(claims["sub"], str):
+    version = claims.get("tv", 0)
+    if (
+        claims.get("typ") != TOKEN_TYPE
+        or not isinstance(claims["sub"], str)
+        or not isinstance(version, int)
+        or isinstance(version, bool)
+    ):
         raise Unauthenticated("the token is not valid", code="invalid_token")
-    return claims["sub"]
+    return Claims(user_id=claims["sub"], token_version=version)

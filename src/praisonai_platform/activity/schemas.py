@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 
 from praisonai_platform.core.enums import ActorType
-from praisonai_platform.core.schemas import ResponseSchema, lenient_input
+from praisonai_platform.core.schemas import ResponseSchema, StoredJsonObject, lenient_input
 
-ActorTypeInput = Annotated[ActorType, lenient_input(ActorType)]
+# 0.1.9 called people `member`.
+ActorTypeInput = Annotated[ActorType, lenient_input(ActorType, {"member": "user"})]
 
 
 class ActivityLogResponse(ResponseSchema):
@@ -19,12 +20,12 @@ class ActivityLogResponse(ResponseSchema):
     entity_type: str
     entity_id: str
     issue_id: str | None = None
-    actor_type: ActorType | None = None
+    actor_type: ActorTypeInput | None = None
     actor_id: str | None = None
     actor_name: str | None = Field(
         default=None,
         description="The user's or agent's name; none for the system or an actor deleted since.",
     )
     action: str
-    details: dict[str, Any] = Field(default_factory=dict)
+    details: StoredJsonObject = Field(default_factory=dict)
     created_at: datetime

@@ -9,16 +9,17 @@ from pydantic import Field, model_validator
 
 from praisonai_platform.core.enums import AgentRuntimeMode, AgentStatus
 from praisonai_platform.core.schemas import (
-    JsonObject,
+    JsonSettings,
     LongText,
     Name,
     ResponseSchema,
     Schema,
+    StoredJsonObject,
     lenient_input,
 )
 
-# 0.1.9 called the busy state `working`.
-AgentStatusInput = Annotated[AgentStatus, lenient_input(AgentStatus, {"working": "active"})]
+# `working` (0.1.9's name) and `active` (the seed's) are both statuses, of the same busy state.
+AgentStatusInput = Annotated[AgentStatus, lenient_input(AgentStatus)]
 RuntimeModeInput = Annotated[AgentRuntimeMode, lenient_input(AgentRuntimeMode)]
 ConcurrentTasks = Annotated[int, Field(ge=1, le=1000)]
 AvatarUrl = Annotated[str, Field(max_length=2048)]
@@ -28,12 +29,12 @@ class AgentCreate(Schema):
     name: Name
     description: LongText | None = None
     runtime_mode: RuntimeModeInput = AgentRuntimeMode.LOCAL
-    runtime_config: JsonObject | None = None
+    runtime_config: JsonSettings | None = None
     instructions: LongText | None = None
     max_concurrent_tasks: ConcurrentTasks = 1
     status: AgentStatusInput | None = None
     avatar_url: AvatarUrl | None = None
-    config: JsonObject | None = None
+    config: JsonSettings | None = None
 
 
 class AgentUpdate(Schema):
@@ -42,10 +43,10 @@ class AgentUpdate(Schema):
     status: AgentStatusInput | None = None
     instructions: LongText | None = None
     runtime_mode: RuntimeModeInput | None = None
-    runtime_config: JsonObject | None = None
+    runtime_config: JsonSettings | None = None
     max_concurrent_tasks: ConcurrentTasks | None = None
     avatar_url: AvatarUrl | None = None
-    config: JsonObject | None = None
+    config: JsonSettings | None = None
 
 
 class AgentResponse(ResponseSchema):
@@ -55,13 +56,13 @@ class AgentResponse(ResponseSchema):
     description: str | None = None
     avatar_url: str | None = None
     runtime_mode: AgentRuntimeMode
-    runtime_config: dict[str, Any] = Field(default_factory=dict)
+    runtime_config: StoredJsonObject = Field(default_factory=dict)
     instructions: str | None = None
-    status: AgentStatus
+    status: AgentStatusInput
     max_concurrent_tasks: int
     owner_type: Literal["user"] | None = None
     owner_id: str | None = None
-    config: dict[str, Any] = Field(default_factory=dict)
+    config: StoredJsonObject = Field(default_factory=dict)
     created_at: datetime
     updated_at: datetime
 

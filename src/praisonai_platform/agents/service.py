@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.activity import service as activity
 from praisonai_platform.core.actors import Actor
+from praisonai_platform.core.enums import BUSY_AGENT_STATUSES
 from praisonai_platform.core.errors import NotFound
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
 from praisonai_platform.db.models import Agent, AgentRuntimeMode, AgentStatus
@@ -68,7 +69,10 @@ async def list_for(
 ) -> Page[Agent]:
     await workspace_access(session, actor, workspace_id, Action.AGENT_READ)
     statement = select(Agent).where(Agent.workspace_id == workspace_id)
-    if status is not None:
+    if status in BUSY_AGENT_STATUSES:
+        # One state under two names (the seed's `active`, 0.1.9's `working`): either finds both.
+        statement = statement.where(Agent.status.in_(sorted(BUSY_AGENT_STATUSES)))
+    elif status is not None:
         statement = statement.where(Agent.status == status)
     order = [SortKey("created_at", Agent.created_at, kind=datetime), SortKey("id", Agent.id)]
     return await paginate(session, statement, order, page)

@@ -13,17 +13,34 @@ from sqlalchemy import text
 
 from praisonai_platform import __version__
 from praisonai_platform.accounts import passwords
+from praisonai_platform.accounts.mail import build_mailer
 from praisonai_platform.accounts.oauth.settings import load_oauth_config
+from praisonai_platform.accounts.settings import load_account_settings
 from praisonai_platform.api.admin import install_admin
 from praisonai_platform.api.admin.settings import load_admin_settings
+from praisonai_platform.api.compat import install_dialect
 from praisonai_platform.api.errors import install_error_handlers
+from praisonai_platform.api.http_settings import load_http_settings
 from praisonai_platform.api.limits import RequestGuard
+from praisonai_platform.api.rate_limits import RateLimitMiddleware, load_rate_limit_settings
 from praisonai_platform.api.router import api_router
+from praisonai_platform.api.security_headers import install_security_headers
+from praisonai_platform.api.shutdown import draining_on_signals
 from praisonai_platform.billing.settings import load_billing_settings
+from praisonai_platform.core.operations_settings import (
+    OperationsSettings,
+    load_operations_settings,
+)
 from praisonai_platform.core.server_settings import ServerSettings, load_server_settings
 from praisonai_platform.db import get_engine, get_settings, reset_engine
 from praisonai_platform.db.migrate import run_migrations_if_enabled
+from praisonai_platform.db.purge import purge_periodically
+from praisonai_platform.db.state import default_session_factory
 from praisonai_platform.runs.settings import load_run_settings
+from praisonai_platform.workspaces.members.settings import (
+    direct_membership_allowed,
+    load_membership_settings,
+)
 
 logger = logging.getLogger("praisonai_platform")
 
@@ -37,15 +54,35 @@ MEMORY_WARNING = (
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     server_settings: ServerSettings = app.state.server_settings
     server_settings.signing_secret()  # refuse to start without a usable secret
-    get_engine()
+    # Seed 001 keeps the engine and its session factory on app.state (see get_session_factory).
+    app.state.engine = get_engine()
+    app.state.session_factory = default_session_factory()
     settings = get_settings()
     if settings.is_memory_sqlite:
         logger.warning(MEMORY_WARNING)
     elif await asyncio.to_thread(run_migrations_if_enabled, settings):
         logger.info("database migrated to the latest revision")
     await asyncio.to_thread(passwords.warm_up)
-    yield
-    await reset_engine()
+    operations: OperationsSettings = app.state.operations_settings
+    purger = None
+    if operations.purge_interval_seconds > 0:
+        purger = asyncio.create_task(
+            purge_periodically(operations.purge_interval_seconds, app.state.session_factory),
+            name="purge",
+        )
+    app.state.draining = False
+    try:
+        with draining_on_signals(
+            app.state, operations.shutdown_drain_seconds, asyncio.get_running_loop()
+        ):
+            yield
+    finally:
+        app.state.draining = True
+        if purger is not None:
+            purger.cancel()
+            await asyncio.gather(purger, return_exceptions=True)
+        app.state.engine = app.state.session_factory = None
+        await reset_engine()
 
 
 def create_app(server_settings: ServerSettings | None = None) -> FastAPI:
@@ -63,8 +100,24 @@ def create_app(server_settings: ServerSettings | None = None) -> FastAPI:
     app.state.billing_settings = load_billing_settings()
     app.state.run_settings = load_run_settings()
     app.state.admin_settings = load_admin_settings()
+    app.state.account_settings = load_account_settings()
+    app.state.mailer = build_mailer(app.state.account_settings)
+    app.state.rate_limit_settings = load_rate_limit_settings()
+    app.state.membership_settings = load_membership_settings()
+    # The one switch for adding members by user_id; an API dialect that did so may set it True.
+    app.state.direct_membership = direct_membership_allowed(
+        app.state.membership_settings, settings.api_compat
+    )
+    app.state.operations_settings = load_operations_settings()
+    app.state.draining = False
     install_error_handlers(app)
+    install_dialect(app, settings)
+    # Inside the request guard, which bounds the bodies this reads on the sign-in paths.
+    app.add_middleware(RateLimitMiddleware)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    # CORS (when configured) outside the guards; the security headers outside everything.
+    app.state.http_settings = http_settings = load_http_settings()
+    install_security_headers(app, http_settings, app.state.oauth_config.options.public_url)
     app.include_router(api_router)
     install_admin(app)
 
@@ -73,9 +126,15 @@ def create_app(server_settings: ServerSettings | None = None) -> FastAPI:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/ready", tags=["health"], responses={503: {"description": "database unreachable"}})
+    @app.get(
+        "/ready",
+        tags=["health"],
+        responses={503: {"description": "shutting down, or database unreachable"}},
+    )
     async def ready() -> JSONResponse:
-        """Readiness: the database answers."""
+        """Readiness: the server is not stopping and the database answers."""
+        if app.state.draining:
+            return JSONResponse({"status": "shutting_down"}, 503)
         try:
             async with get_engine().connect() as connection:
                 await connection.execute(text("SELECT 1"))

@@ -49,6 +49,9 @@ def error_response(
 async def _platform_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PlatformError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    retry_after = exc.extra.get("retry_after")
+    if isinstance(retry_after, int) and exc.status_code in (429, 503):
+        headers = {"Retry-After": str(max(1, retry_after))}
     return error_response(exc.status_code, exc.detail, exc.code, headers)
 
 

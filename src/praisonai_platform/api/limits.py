@@ -1,4 +1,4 @@
-"""Request guards that run before routing: body size and undecodable paths."""
+"""Request guards that run before routing: body size, JSON depth and undecodable paths."""
 
 from __future__ import annotations
 
@@ -7,10 +7,18 @@ from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from praisonai_platform.core.limits import MAX_BODY_JSON_DEPTH, MAX_JSON_DEPTH
+from praisonai_platform.core.validation import text_deeper_than
+
+# Bodies that are not JSON (forms of the admin UI, file uploads) are not scanned for depth.
+_NOT_JSON = (b"application/x-www-form-urlencoded", b"multipart/")
+
 
 class RequestGuard:
-    """Refuse bodies over `max_body_bytes` (413) and paths or queries with NUL bytes or invalid
-    UTF-8 (422) before any handler or database sees them."""
+    """Refuse bodies over `max_body_bytes` (413), JSON bodies nested more than
+    MAX_BODY_JSON_DEPTH levels (422 `json_too_deep`, found by a scan that does not parse), and
+    paths or queries with NUL bytes or invalid UTF-8 (422) before any handler or database sees
+    them."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -47,6 +55,14 @@ class RequestGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if _may_be_json(scope) and text_deeper_than(body, MAX_BODY_JSON_DEPTH):
+            await _reply(
+                send,
+                422,
+                f"JSON values may nest at most {MAX_JSON_DEPTH} levels deep",
+                "json_too_deep",
+            )
+            return
         delivered = False
 
         async def replay() -> Message:
@@ -64,6 +80,13 @@ def _is_utf8(data: bytes) -> bool:
         data.decode("utf-8")
     except UnicodeDecodeError:
         return False
+    return True
+
+
+def _may_be_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return not value.lower().lstrip().startswith(_NOT_JSON)
     return True
 
 

@@ -20,6 +20,7 @@ from praisonai_platform.runs.events import routes as events
 from praisonai_platform.runs.reports import routes as run_reports
 from praisonai_platform.runs.workers import routes as workers
 from praisonai_platform.workspaces import routes as workspaces
+from praisonai_platform.workspaces.invitations import routes as invitations
 from praisonai_platform.workspaces.members import routes as members
 
 api_router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
@@ -29,6 +30,7 @@ for module in (
     api_keys,
     workspaces,
     members,
+    invitations,
     projects,
     issues,
     comments,

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.billing import service as credits
 from praisonai_platform.core.actors import Actor
-from praisonai_platform.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from praisonai_platform.core.errors import Conflict, NotFound, ValidationFailed
+from praisonai_platform.workspaces.permissions import Action, require_credential
 
 ADMIN_SOURCE = "admin"
 
@@ -60,11 +61,9 @@ async def apply(
 
 
 def require_admin(actor: Actor) -> None:
-    """A signed-in administrator, or a full-access API key of one; never an agent."""
-    if actor.is_agent or not actor.user.is_admin:
-        raise Forbidden("only administrators manage credits", code="admin_only")
-    if actor.workspace_id is not None or (actor.scopes is not None and "write" not in actor.scopes):
-        raise Forbidden("this credential cannot manage credits", code="admin_only")
+    """A signed-in administrator, or a full-access API key of one; never an agent
+    (the permission table's `credits.manage`)."""
+    require_credential(actor, Action.CREDITS_MANAGE)
 
 
 def _delta(operation: AdminOperation, amount: int) -> int:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, Field, Strict
 
 from praisonai_platform.core.limits import MAX_AMOUNT
-from praisonai_platform.core.schemas import EntityId, Name, ResponseSchema, Schema
+from praisonai_platform.core.schemas import EntityId, Name, ResponseSchema, Schema, StoredJsonObject
 
 MICRO_CREDITS_PER_CREDIT = 1_000_000
 
@@ -88,5 +88,5 @@ class LedgerEntryResponse(ResponseSchema):
     run_id: str | None = None
     actor_type: str | None = None
     actor_id: str | None = None
-    details: dict[str, Any] = Field(default_factory=dict)
+    details: StoredJsonObject = Field(default_factory=dict)
     created_at: datetime

@@ -181,6 +181,13 @@ async def charge_run_step(
     )
 
 
+async def run_step_charge(
+    session: AsyncSession, run_id: str, step: str | int
+) -> CreditLedgerEntry | None:
+    """The entry that charged this step of the run, if one did."""
+    return await _find(session, RUN_SOURCE, f"{run_id}:{step}")
+
+
 async def require_run_balance(
     session: AsyncSession, settings: BillingSettings, user_id: str
 ) -> None:

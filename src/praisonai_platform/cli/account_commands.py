@@ -1,4 +1,5 @@
-"""`praisonai-platform login | register | logout | whoami`."""
+"""`praisonai-platform login | register | logout | whoami | password | reset-password |
+verify-email | resend-verification`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from praisonai_platform.cli.output import (
     say,
 )
 from praisonai_platform.cli.settings import load_client_settings
+from praisonai_platform.client import AuthenticationError
 from praisonai_platform.client.models import Session
 
 EmailOption = Annotated[
@@ -58,10 +60,80 @@ def register(
         _remember(client.register(email=address, password=password, name=name), client.base_url)
 
 
-def logout() -> None:
-    """Forget the stored token."""
+def logout(
+    url: UrlOption = None,
+    local: Annotated[
+        bool, typer.Option("--local", help="Only forget the token; do not tell the server.")
+    ] = False,
+) -> None:
+    """Sign out: the server ends every session of your account (API keys stay), and the stored
+    token is forgotten."""
+    stored = session_store.load()
+    if stored is not None and not local:
+        try:
+            with connect(url or stored.url) as client:
+                client.logout()
+        except AuthenticationError:
+            pass  # the token had stopped working already
+        except CliError:
+            pass  # signed in elsewhere: nothing to end here
     path = session_store.session_path()
     say(f"Signed out (removed {path})" if session_store.clear() else "Not signed in.")
+
+
+def password(
+    revoke_api_keys: Annotated[
+        bool, typer.Option("--revoke-api-keys", help="Also revoke every API key of yours.")
+    ] = False,
+    url: UrlOption = None,
+) -> None:
+    """Change your password: every other session ends; this one continues with a new token.
+
+    Asks for the current and the new password (PLATFORM_PASSWORD is not used here)."""
+    need_a_terminal("changing a password needs a terminal to ask for both passwords")
+    current = str(typer.prompt("Current password", hide_input=True))
+    new = str(typer.prompt("New password", hide_input=True, confirmation_prompt=True))
+    with connect(url) as client:
+        _remember(
+            client.change_password(current, new, revoke_api_keys=revoke_api_keys),
+            client.base_url,
+        )
+
+
+def reset_password(
+    email: EmailOption = None,
+    token: Annotated[
+        str | None,
+        typer.Option("--token", help="The token from the reset mail: choose the new password."),
+    ] = None,
+    password_stdin: PasswordStdinOption = False,
+    url: UrlOption = None,
+) -> None:
+    """Forgot your password? Without --token: mail a reset link to --email. With --token (from
+    that mail): choose a new password, end every session and sign in."""
+    with connect(url, signed_in=False) as client:
+        if token is None:
+            accepted = client.request_password_reset(_email(email))
+            say(accepted.detail)
+            return
+        new = _password(password_stdin, confirm=True)
+        _remember(client.reset_password(token, new), client.base_url)
+
+
+def verify_email(
+    token: Annotated[str, typer.Argument(help="The token from the verification mail.")],
+    url: UrlOption = None,
+) -> None:
+    """Verify your email address with the token from the verification mail."""
+    with connect(url, signed_in=False) as client:
+        user = client.verify_email(token)
+    say(f"Verified {user.email}")
+
+
+def resend_verification(url: UrlOption = None) -> None:
+    """Mail a new verification link to your address."""
+    with connect(url) as client:
+        say(client.resend_verification().detail)
 
 
 def whoami(url: UrlOption = None, json: JsonOption = False) -> None:

@@ -15,7 +15,9 @@ from praisonai_platform.cli import (
     api_key_commands,
     credits_commands,
     db_commands,
+    invitation_commands,
     issue_commands,
+    ops_commands,
     project_commands,
     run_commands,
     user_commands,
@@ -36,6 +38,9 @@ app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(db_commands.app, name="db")
+db_commands.app.command()(ops_commands.purge)
+app.command()(ops_commands.backup)
+app.command()(ops_commands.restore)
 app.add_typer(user_commands.app, name="user")
 app.add_typer(credits_commands.app, name="credits")
 app.command()(serve)
@@ -44,7 +49,12 @@ app.command()(account_commands.login)
 app.command()(account_commands.register)
 app.command()(account_commands.logout)
 app.command()(account_commands.whoami)
+app.command()(account_commands.password)
+app.command("reset-password")(account_commands.reset_password)
+app.command("verify-email")(account_commands.verify_email)
+app.command("resend-verification")(account_commands.resend_verification)
 app.add_typer(workspace_commands.app, name="workspace")
+app.add_typer(invitation_commands.app, name="invitation")
 app.add_typer(issue_commands.app, name="issue")
 app.add_typer(agent_commands.app, name="agent")
 app.add_typer(project_commands.app, name="project")

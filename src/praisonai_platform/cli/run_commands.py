@@ -65,6 +65,14 @@ def create_run(
     max_attempts: Annotated[
         int | None, typer.Option(min=1, help="Attempts before the run ends failed.")
     ] = None,
+    budget: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="The most the run may be charged, in micro-credits (1 credit = 1,000,000); "
+            "a step that would pass it fails the run.",
+        ),
+    ] = None,
     watch: Annotated[bool, typer.Option("--watch", help="Follow the run until it ends.")] = False,
     workspace: WorkspaceOption = None,
     url: UrlOption = None,
@@ -83,6 +91,7 @@ def create_run(
                 agent_id=agent_id,
                 parameters=parameters,
                 max_attempts=max_attempts,
+                budget=budget,
             )
             about = f" on {found.identifier}"
         else:
@@ -94,6 +103,7 @@ def create_run(
                 _agent_id(client, space.id, agent),
                 parameters=parameters,
                 max_attempts=max_attempts,
+                budget=budget,
             )
             about = ""
         if watch:
@@ -186,6 +196,7 @@ def show_run(run_id: RunArgument, url: UrlOption = None, json: JsonOption = Fals
             ("issue", keys.get(run.issue_id or "")),
             ("progress", _progress(run)),
             ("attempts", f"{run.attempt_count} of {run.max_attempts}"),
+            ("charged", _charged(run)),
             ("worker", run.worker_id),
             ("stopping", "asked" if run.stop_requested else None),
             ("failure", _failure(run)),
@@ -363,6 +374,13 @@ def _progress(run: Run) -> str:
 
 def _percent(run: Run) -> str:
     return f"{run.progress_percentage:g}%"
+
+
+def _charged(run: Run) -> str | None:
+    """What the run was charged, in micro-credits, against its budget if it has one."""
+    if run.budget is not None:
+        return f"{run.spent} of a budget of {run.budget} micro-credits"
+    return f"{run.spent} micro-credits" if run.spent else None
 
 
 def _failure(run: Run) -> str | None:

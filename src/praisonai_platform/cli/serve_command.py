@@ -30,11 +30,21 @@ def serve(
     port: int | None = typer.Option(None, help="Port to bind; default PLATFORM_PORT or 8000."),
     database_url: str | None = typer.Option(None, help="Database URL; overrides DATABASE_URL."),
     workers: int = typer.Option(1, min=1, help="Server processes (needs a shared database)."),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        help="Comma-separated addresses or networks of the proxies whose X-Forwarded-For is "
+        "believed ('*': every peer); default FORWARDED_ALLOW_IPS or 127.0.0.1. Rate limits "
+        "count per client address, which only these proxies can set.",
+    ),
+    proxy_headers: bool = typer.Option(
+        True, help="Take the client address from trusted proxies' X-Forwarded-For."
+    ),
 ) -> None:
     """Start the REST API server."""
     import uvicorn
 
     from praisonai_platform.config import load_settings
+    from praisonai_platform.core.operations_settings import load_operations_settings
     from praisonai_platform.core.server_settings import load_serve_settings, load_server_settings
 
     if database_url:
@@ -44,6 +54,7 @@ def serve(
     settings.resolved_database_url  # noqa: B018  (fail now, with a clear message, if unusable)
     listen = load_serve_settings()
     server_settings = load_server_settings()
+    operations = load_operations_settings()
     if workers > 1 and settings.is_memory_sqlite:
         raise typer.BadParameter(
             "several workers need a database file or PostgreSQL", param_hint="--workers"
@@ -78,6 +89,10 @@ def serve(
         log_level=listen.log_level,
         loop="uvloop",
         http="httptools",
+        # On SIGTERM, requests in progress get this long to finish (see api/shutdown.py).
+        timeout_graceful_shutdown=operations.shutdown_timeout_seconds,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 

@@ -22,6 +22,12 @@ def worker(
     agent: str | None = typer.Option(
         None, "--agent", help="Only take runs of this agent (its id)."
     ),
+    workspace: list[str] | None = typer.Option(
+        None,
+        "--workspace",
+        help="Only take runs of this workspace (its id); repeat for several. Default: every "
+        "workspace on the server.",
+    ),
     database_url: str | None = typer.Option(None, help="Database URL; overrides DATABASE_URL."),
     worker_id: str | None = typer.Option(
         None, help="Register under this id (default: host-pid-random)."
@@ -72,7 +78,12 @@ def worker(
     try:
         asyncio.run(
             run_worker(
-                handler, concurrency=concurrency, agent_id=agent, worker_id=worker_id, name=name
+                handler,
+                concurrency=concurrency,
+                agent_id=agent,
+                worker_id=worker_id,
+                name=name,
+                workspace_ids=workspace or (),
             )
         )
     except (SQLAlchemyError, OSError) as exc:  # OSError: a refused or timed-out connection

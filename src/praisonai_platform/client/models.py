@@ -12,6 +12,7 @@ from praisonai_platform.core.enums import (
     AgentStatus,
     DependencyType,
     EventType,
+    InvitationStatus,
     IssuePriority,
     IssueStatus,
     MemberRole,
@@ -32,6 +33,11 @@ from praisonai_platform.runs.workers.schemas import HeartbeatResponse as WorkerH
 from praisonai_platform.runs.workers.schemas import HeldRunResponse as HeldRun
 from praisonai_platform.runs.workers.schemas import WorkerResponse as Worker
 from praisonai_platform.runs.workers.schemas import WorkerStatus
+from praisonai_platform.workspaces.invitations.schemas import InvitationResponse as Invitation
+from praisonai_platform.workspaces.invitations.schemas import InvitationSent
+from praisonai_platform.workspaces.invitations.schemas import (
+    MyInvitationResponse as ReceivedInvitation,
+)
 from praisonai_platform.workspaces.members.schemas import MemberResponse as Member
 from praisonai_platform.workspaces.schemas import WorkspaceResponse as Workspace
 
@@ -48,6 +54,9 @@ __all__ = [
     "Event",
     "EventType",
     "HeldRun",
+    "Invitation",
+    "InvitationSent",
+    "InvitationStatus",
     "Issue",
     "IssuePriority",
     "IssueSort",
@@ -58,6 +67,7 @@ __all__ = [
     "Project",
     "ProjectStats",
     "ProjectStatus",
+    "ReceivedInvitation",
     "Run",
     "RunState",
     "Session",

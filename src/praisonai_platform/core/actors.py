@@ -14,7 +14,8 @@ class Actor:
     A person or an agent: `user` is the person whose rights apply. For an agent, `id` is the
     agent's id and `user` the owner of the key it acts through. `scopes` limits what the
     credential may do (None: everything the user may do); `workspace_id` pins the credential to
-    one workspace.
+    one workspace. An agent has member rights at most, whatever its owner's role (the
+    permission table, workspaces.permissions, caps it).
 
     The system (`Actor.system()`): the server's own in-process workers, which work on the
     shared database directly and are trusted with every run and worker. It acts for no person:
@@ -84,6 +85,17 @@ class Actor:
     @property
     def is_system(self) -> bool:
         return self.type is ActorType.SYSTEM
+
+    @property
+    def is_unrestricted(self) -> bool:
+        """A person's credential without limits: a session, or an API key with the write scope,
+        for every workspace and bound to no agent. (Whether it is a session: `api_key_id`.)"""
+        return (
+            not self.is_system
+            and not self.is_agent
+            and self.workspace_id is None
+            and (self.scopes is None or "write" in self.scopes)
+        )
 
 
 def _system_actor() -> Actor:

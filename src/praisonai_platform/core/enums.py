@@ -29,12 +29,28 @@ class MemberRole(enum.StrEnum):
     MEMBER = "member"
 
 
+class InvitationStatus(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+
+
 class AgentStatus(enum.StrEnum):
+    """0.1.9's five statuses plus the seed's `active`. `active` and `working` name the same
+    state (busy with work): each is stored as written, a filter on either finds both, and the
+    0.1.9 dialect shows `active` as `working`."""
+
     IDLE = "idle"
     ACTIVE = "active"
+    WORKING = "working"
     OFFLINE = "offline"
     BLOCKED = "blocked"
     ERROR = "error"
+
+
+# The statuses that mean "busy with work", under their two names.
+BUSY_AGENT_STATUSES = frozenset({AgentStatus.ACTIVE, AgentStatus.WORKING})
 
 
 class AgentRuntimeMode(enum.StrEnum):

@@ -6,6 +6,11 @@ work's transaction, so the unique (scope, key) index decides. A concurrent dupli
 index (PostgreSQL) or behind the write lock (SQLite) until the first transaction ends, then finds
 its committed result, or takes the key over if the first one rolled back. Keys expire after
 PLATFORM_RUN_NONCE_TTL_SECONDS and are purged.
+
+A replay answers only a caller who may still do what the first request did: `recheck` runs
+before an earlier outcome is returned (the first request's own checks ran inside `work`), so a
+narrower credential of the same person, or someone who lost access meanwhile, gets the refusal
+the route itself would give, never the stored result.
 """
 
 from __future__ import annotations
@@ -54,10 +59,15 @@ async def once(
     request_hash: str,
     ttl: timedelta,
     work: Callable[[], Awaitable[RecordedResponse]],
+    recheck: Callable[[RecordedResponse], Awaitable[None]] | None = None,
 ) -> RecordedResponse:
-    """Do `work` unless this key was used before; then answer what the first request did."""
+    """Do `work` unless this key was used before; then, once `recheck` (the route's access
+    check, given the earlier outcome; None only for work that checks no access) passes,
+    answer what the first request did."""
     nonce, earlier = await _take(session, scope, key, request_hash, ttl)
     if earlier is not None:
+        if recheck is not None:
+            await recheck(earlier)
         return earlier
     assert nonce is not None
     outcome = await work()

@@ -12,6 +12,16 @@ MAX_NAME = 200
 MAX_TEXT = 100_000
 MAX_ID = 64
 
+# JSON: how deep a value (a request body, or any JSON value stored) may nest, and how large a
+# stored value without a limit of its own (agent config, workspace and project settings) may be.
+MAX_JSON_DEPTH = 32
+MAX_JSON_BYTES = 100_000
+# A request body may nest one level more: the object around its fields.
+MAX_BODY_JSON_DEPTH = MAX_JSON_DEPTH + 1
+# Responses show stored JSON this deep (the audit trail wraps values in a few levels of its own);
+# deeper parts, only in rows stored before depth was limited, are shown as a marker.
+MAX_JSON_DEPTH_SHOWN = MAX_JSON_DEPTH + 8
+
 # Whole numbers stored in 32-bit integer columns.
 MAX_COUNT = 2**31 - 1
 
@@ -38,6 +48,8 @@ MAX_HEARTBEAT_RUNS = 1000
 # Metering: each step of a run is named or numbered, and charged at most this much.
 MAX_STEP_NAME = 100
 MAX_STEP_AMOUNT = 10**12
+# A run's budget: what its steps may cost together, at most a million credits.
+MAX_RUN_BUDGET = 10**12
 
 # Credits, in integer micro-credits: one ledger entry moves at most a billion credits.
 MAX_AMOUNT = 10**15

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -15,9 +16,18 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from praisonai_platform.core.limits import MAX_ID, MAX_NAME, MAX_TEXT, MAX_TITLE
-from praisonai_platform.core.validation import unstorable
+from praisonai_platform.core.limits import (
+    MAX_ID,
+    MAX_JSON_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_JSON_DEPTH_SHOWN,
+    MAX_NAME,
+    MAX_TEXT,
+    MAX_TITLE,
+)
+from praisonai_platform.core.validation import clip_depth, deeper_than, unstorable
 
 E = TypeVar("E", bound=enum.StrEnum)
 
@@ -28,6 +38,33 @@ def check_text(value: Any) -> Any:
     if problem is not None:
         raise ValueError(problem)
     return value
+
+
+def check_json(value: Any) -> Any:
+    """Refuse JSON nested more than MAX_JSON_DEPTH levels (error type `json_too_deep`), then
+    what no database stores faithfully."""
+    if deeper_than(value, MAX_JSON_DEPTH):
+        raise PydanticCustomError(
+            "json_too_deep", "JSON nested more than {depth} levels", {"depth": MAX_JSON_DEPTH}
+        )
+    return check_text(value)
+
+
+def check_json_size(value: Any) -> Any:
+    """Refuse JSON larger than MAX_JSON_BYTES once encoded (error type `json_too_large`)."""
+    size = len(json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+    if size > MAX_JSON_BYTES:
+        raise PydanticCustomError(
+            "json_too_large", "JSON larger than {size} bytes", {"size": MAX_JSON_BYTES}
+        )
+    return value
+
+
+def show_stored_json(value: Any) -> Any:
+    """Stored JSON as responses show it: parts nested deeper than MAX_JSON_DEPTH_SHOWN (only in
+    rows stored before depth was limited) are replaced by a marker, so such a row never keeps
+    a list from answering."""
+    return clip_depth(value, MAX_JSON_DEPTH_SHOWN)
 
 
 class Schema(BaseModel):
@@ -55,7 +92,12 @@ Name = Annotated[str, _stripped(1, MAX_NAME)]
 LongText = Annotated[str, Field(max_length=MAX_TEXT)]
 Color = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#6B7280"])]
 EntityId = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
-JsonObject = Annotated[dict[str, Any], AfterValidator(check_text)]
+# Input: a JSON object of bounded depth (a request body is bounded in size as a whole).
+JsonObject = Annotated[dict[str, Any], AfterValidator(check_json)]
+# Input kept on a record with no size limit of its own (agent config, workspace settings).
+JsonSettings = Annotated[JsonObject, AfterValidator(check_json_size)]
+# Output: a JSON object as stored, deeper parts of old rows replaced by a marker.
+StoredJsonObject = Annotated[dict[str, Any], BeforeValidator(show_stored_json)]
 
 
 def lenient_enum(
@@ -106,5 +148,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (412, "If-Match does not match the current version"),
         (413, "Request body larger than allowed"),
         (422, "Invalid input"),
+        (429, "Too many requests: retry after the Retry-After header's seconds"),
     )
 }

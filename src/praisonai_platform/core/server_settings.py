@@ -50,6 +50,15 @@ class ServerSettings(BaseSettings):
         ge=1024,
         description="Largest request body accepted; larger ones are answered 413.",
     )
+    api_compat: Literal["none", "0.1.9"] = Field(
+        default="none",
+        description="`0.1.9` makes /api/v1 answer in praisonai-platform 0.1.9's dialect, for its "
+        "clients: issue statuses `in_progress`/`in_review`, new agents `offline` and `active` "
+        "shown as `working`, activity actions like `issue.created` by a `member`, default "
+        "issue prefix `ISS`, 403 for workspaces you are not a member of or that do not exist, "
+        "and members added directly by `user_id`. Both spellings are accepted as input in "
+        "either mode.",
+    )
 
     def signing_secret(self) -> str:
         """The JWT secret; refuses to run production without a strong one."""

@@ -55,9 +55,32 @@ SECTIONS: tuple[Section, ...] = (
         "Sign-in tokens and request limits of the API server.",
     ),
     Section(
+        "Accounts and sessions",
+        "praisonai_platform.accounts.settings:AccountSettings",
+        "Password policy, email verification, what unverified accounts may do, and the mail "
+        "server that sends verification and password reset links.",
+    ),
+    Section(
+        "Public address and CORS",
+        "praisonai_platform.api.http_settings:HttpSettings",
+        "Where people reach the server (https turns on HSTS) and which web origins may call "
+        "the API from a browser.",
+    ),
+    Section(
         "Listening and logging",
         "praisonai_platform.core.server_settings:ServeSettings",
         "Where `praisonai-platform serve` listens; the log level applies to workers too.",
+    ),
+    Section(
+        "Shutdown and housekeeping",
+        "praisonai_platform.core.operations_settings:OperationsSettings",
+        "How a server stops on SIGTERM, and how often it deletes expired rows.",
+    ),
+    Section(
+        "Membership and invitations",
+        "praisonai_platform.workspaces.members.settings:MembershipSettings",
+        "How people join workspaces: by accepting an invitation to their email, or directly "
+        "where the operator allows it.",
     ),
     Section(
         "Run queue",
@@ -84,6 +107,13 @@ SECTIONS: tuple[Section, ...] = (
         "`PLATFORM_OAUTH_<NAME>_ISSUER`.",
         pattern="praisonai_platform.accounts.oauth.settings:PROVIDER_VARIABLES",
         pattern_prefix="PLATFORM_OAUTH_<NAME>_",
+    ),
+    Section(
+        "Rate limits",
+        "praisonai_platform.api.rate_limits.settings:RateLimitSettings",
+        "Request budgets of the API server, answered 429 with `Retry-After` when spent. "
+        "Several server processes share their counters only through Redis. See "
+        "[Security](security.md#rate-limits).",
     ),
     Section(
         "Admin UI",
@@ -213,7 +243,14 @@ def _type_name(annotation: Any) -> str:
     if annotation is SecretStr:
         return "secret"
     origin = get_origin(annotation) or annotation
-    names = {bool: "boolean", int: "integer", float: "number", str: "string", dict: "JSON object"}
+    names = {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        dict: "JSON object",
+        list: "JSON array",
+    }
     if origin in names:
         return names[origin]
     raise TypeError(f"no reference name for the type {annotation!r}")
@@ -247,7 +284,7 @@ def _default(name: str, field: FieldInfo) -> str:
         return "(none)"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
-    if isinstance(value, dict):
+    if isinstance(value, dict | list):
         return f"`{json.dumps(value)}`"
     return f"`{_number(value)}`"
 

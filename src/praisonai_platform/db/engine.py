@@ -24,12 +24,12 @@ def create_database_engine(settings: Settings) -> AsyncEngine:
             # Only where the schema is about to be built: a process that merely uses the
             # database (a worker started from another folder) must not leave folders behind.
             ensure_sqlite_parent_exists(url)
+        # Pool size and overflow are PostgreSQL's settings: a SQLite file keeps SQLAlchemy's
+        # default pool, since its writers take turns on the file's lock whatever the pool holds.
         engine = create_async_engine(
             url,
             echo=settings.database_echo,
             pool_pre_ping=settings.database_pool_pre_ping,
-            pool_size=settings.database_pool_size,
-            max_overflow=settings.database_max_overflow,
             connect_args={"timeout": settings.database_sqlite_busy_timeout_ms / 1000},
         )
         install_sqlite_discipline(engine.sync_engine, settings)

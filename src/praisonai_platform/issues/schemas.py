@@ -138,7 +138,7 @@ class IssueResponse(ResponseSchema):
     project_id: str | None = None
     title: str
     description: str | None = None
-    status: IssueStatus
+    status: StatusInput  # read leniently: the SDK reads 0.1.9's `in_progress` too
     priority: IssuePriority
     assignee_type: str | None = None
     assignee_id: str | None = None

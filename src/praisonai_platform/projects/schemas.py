@@ -11,11 +11,12 @@ from pydantic import BeforeValidator, Field, model_validator
 from praisonai_platform.core.enums import IssuePriority, IssueStatus, ProjectStatus
 from praisonai_platform.core.schemas import (
     MAX_ID,
-    JsonObject,
+    JsonSettings,
     LongText,
     Name,
     ResponseSchema,
     Schema,
+    StoredJsonObject,
     lenient_input,
 )
 
@@ -68,7 +69,7 @@ class ProjectCreate(Schema):
         default=None, description="`user` or `agent`; inferred from `lead_id` when omitted."
     )
     lead_id: LeadId | None = None
-    settings: JsonObject | None = None
+    settings: JsonSettings | None = None
 
     @model_validator(mode="after")
     def _named(self) -> ProjectCreate:
@@ -91,7 +92,7 @@ class ProjectUpdate(Schema):
     lead_id: LeadId | None = Field(
         default=None, description="A member's or agent's id; an empty string removes the lead."
     )
-    settings: JsonObject | None = None
+    settings: JsonSettings | None = None
 
     @model_validator(mode="after")
     def _names_agree(self) -> ProjectUpdate:
@@ -117,7 +118,7 @@ class ProjectResponse(ResponseSchema):
     status: ProjectStatus
     lead_type: Literal["user", "agent"] | None = None
     lead_id: str | None = None
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: StoredJsonObject = Field(default_factory=dict)
     created_at: datetime
     updated_at: datetime
 
@@ -152,5 +153,7 @@ class ProjectStatsResponse(ResponseSchema):
     completion_ratio: float = Field(
         ge=0, le=1, description="done / (total - cancelled); 0 when no issue counts."
     )
-    by_status: dict[IssueStatus, int] = Field(description="Every status, zero included.")
+    by_status: dict[Annotated[IssueStatus, lenient_input(IssueStatus)], int] = Field(
+        description="Every status, zero included."
+    )
     by_priority: dict[IssuePriority, int] = Field(description="Every priority, zero included.")

@@ -10,8 +10,8 @@ import math
 from typing import Any
 
 from praisonai_platform.core.errors import ValidationFailed
-from praisonai_platform.core.limits import MAX_COUNT, MAX_PROGRESS
-from praisonai_platform.core.validation import unstorable
+from praisonai_platform.core.limits import MAX_COUNT, MAX_JSON_DEPTH, MAX_PROGRESS
+from praisonai_platform.core.validation import deeper_than, unstorable
 
 
 def text(value: Any, field: str, max_length: int) -> str:
@@ -46,7 +46,12 @@ def percentage(value: Any, field: str) -> float:
 
 
 def json_object(value: Any, field: str, max_bytes: int) -> dict[str, Any]:
-    """A JSON object of at most `max_bytes`: finite numbers, text without NUL, valid Unicode."""
+    """A JSON object of at most `max_bytes` nesting at most MAX_JSON_DEPTH levels: finite
+    numbers, text without NUL, valid Unicode."""
+    if isinstance(value, dict) and deeper_than(value, MAX_JSON_DEPTH):
+        raise ValidationFailed(
+            f"{field}: JSON nested more than {MAX_JSON_DEPTH} levels", code="json_too_deep"
+        )
     if not isinstance(value, dict) or unstorable(value) is not None:
         raise ValidationFailed(
             f"{field}: a JSON object of finite numbers and text without NUL", code="invalid_json"

@@ -16,14 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.clock import database_now
 from praisonai_platform.core.errors import Conflict, NotFound
-from praisonai_platform.db.models import Agent, EventType, Member, Run, RunState
+from praisonai_platform.db.models import ActorType, Agent, EventType, Member, Run, RunState
 from praisonai_platform.runs import leases as run_leases
 from praisonai_platform.runs.history import run_changed
 from praisonai_platform.runs.settings import RunSettings
@@ -36,9 +36,32 @@ _CLAIM_TRIES = 5
 
 @dataclass(frozen=True, slots=True)
 class ClaimFilter:
+    """Which runs a worker takes. Named workspaces (`workspace_id`, `workspace_ids`) and named
+    agents (`agent_id`, `agent_ids`) narrow the queue: a run must be of one of the named
+    workspaces, if any, and of one of the named agents, if any."""
+
     agent_id: str | None = None
     workspace_id: str | None = None
     run_id: str | None = None
+    workspace_ids: tuple[str, ...] = ()
+    agent_ids: tuple[str, ...] = ()
+
+    @property
+    def workspaces(self) -> list[str]:
+        return _named(self.workspace_id, self.workspace_ids)
+
+    @property
+    def agents(self) -> list[str]:
+        return _named(self.agent_id, self.agent_ids)
+
+    @property
+    def names_work(self) -> bool:
+        """Whether the worker said which work it takes (workspaces, agents or one run)."""
+        return bool(self.workspaces or self.agents or self.run_id is not None)
+
+
+def _named(one: str | None, many: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys([*([one] if one is not None else []), *many]))
 
 
 async def claim(
@@ -53,10 +76,12 @@ async def claim(
     """Give the oldest pending run this worker may take to it, or None when there is none.
 
     A run is claimable while its agent runs fewer than `max_concurrent_tasks` runs. The server's
-    own worker processes (the system actor) take any; a remote worker takes runs of workspaces
-    its person is a member of only (of its agent only, for an agent's credential). Lapsed leases
-    are reclaimed first unless `reclaim` is False (the worker process does that on its own
-    schedule, off the claiming path).
+    own worker processes (the system actor) take any, within `filters`. A remote worker takes
+    runs of workspaces its person is a member of only (of its agent only, for an agent's
+    credential), and of the workspaces or agents it names; naming none, only runs its person
+    queued, directly or through an agent they own. So nobody who adds a person to a workspace
+    sends work to that person's worker. Lapsed leases are reclaimed first unless `reclaim` is
+    False (the worker process does that on its own schedule, off the claiming path).
     """
     await workers.ensure_owned(session, actor, worker_id)
     if reclaim:
@@ -126,10 +151,10 @@ def _candidates(
 ) -> Select[str, str]:
     """Claimable runs, oldest first: pending, their agent below its limit, within reach."""
     conditions: list[ColumnElement[bool]] = []
-    if filters.agent_id is not None:
-        conditions.append(_candidate.agent_id == filters.agent_id)
-    if filters.workspace_id is not None:
-        conditions.append(_candidate.workspace_id == filters.workspace_id)
+    if agents := filters.agents:
+        conditions.append(_candidate.agent_id.in_(agents))
+    if workspaces := filters.workspaces:
+        conditions.append(_candidate.workspace_id.in_(workspaces))
     if filters.run_id is not None:
         conditions.append(_candidate.id == filters.run_id)
     if excluded_agents:
@@ -144,7 +169,20 @@ def _candidates(
             conditions.append(_candidate.workspace_id == actor.workspace_id)
         if actor.is_agent:  # an agent's API key works on that agent's runs only
             conditions.append(_candidate.agent_id == actor.id)
+        elif not filters.names_work:
+            conditions.append(_queued_by(actor.user_id))
     return _CANDIDATES.where(*conditions) if conditions else _CANDIDATES
+
+
+def _queued_by(user_id: str) -> ColumnElement[bool]:
+    """Runs the person queued themselves, or that an agent they own queued."""
+    return or_(
+        and_(_candidate.created_by_type == ActorType.USER, _candidate.created_by_id == user_id),
+        and_(
+            _candidate.created_by_type == ActorType.AGENT,
+            _candidate.created_by_id.in_(select(Agent.id).where(Agent.owner_id == user_id)),
+        ),
+    )
 
 
 def _claimed_values(session: AsyncSession, worker_id: str, settings: RunSettings) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.core import idempotency as nonces
 from praisonai_platform.core.limits import MAX_ID
 from praisonai_platform.runs import service as runs
-from praisonai_platform.runs.deps import IdempotencyKey, RunConfig, respond_once
+from praisonai_platform.runs.deps import IdempotencyKey, RunConfig, may_queue, respond_once
 from praisonai_platform.runs.schemas import RunCreate, RunDelegate, RunResponse, RunStateInput
 from praisonai_platform.runs.service import RunFilter
 
@@ -62,7 +62,10 @@ async def create_run(
         run = await runs.create(session, actor, workspace_id, billing=billing, **body.model_dump())
         return _created(run)
 
-    return await respond_once(session, actor, request, settings, idempotency_key, body, work)
+    recheck = may_queue(session, actor, workspace_id)
+    return await respond_once(
+        session, actor, request, settings, idempotency_key, body, work, recheck
+    )
 
 
 @router.post("/issues/{issue_id}/runs", status_code=201, response_model=RunResponse)
@@ -85,7 +88,10 @@ async def delegate_issue(
         )
         return _created(run)
 
-    return await respond_once(session, actor, request, settings, idempotency_key, body, work)
+    recheck = may_queue(session, actor, workspace_id)
+    return await respond_once(
+        session, actor, request, settings, idempotency_key, body, work, recheck
+    )
 
 
 @router.get("/runs", response_model=list[RunResponse])

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, Strict
 
 from praisonai_platform.core.enums import ActorType, EventType, RunState
 from praisonai_platform.core.limits import (
@@ -15,6 +15,7 @@ from praisonai_platform.core.limits import (
     MAX_CURRENT_STEP,
     MAX_FAILURE_REASON,
     MAX_PROGRESS,
+    MAX_RUN_BUDGET,
     MAX_STEP_AMOUNT,
     MAX_STEP_NAME,
     MAX_TEXT,
@@ -26,6 +27,7 @@ from praisonai_platform.core.schemas import (
     LongText,
     ResponseSchema,
     Schema,
+    StoredJsonObject,
     lenient_input,
 )
 
@@ -50,6 +52,16 @@ Parameters = Annotated[
     JsonObject,
     Field(description="Data for the agent; never changes permissions, billing or the queue."),
 ]
+Budget = Annotated[
+    int,
+    Strict(),
+    Field(
+        gt=0,
+        le=MAX_RUN_BUDGET,
+        description="Micro-credits: the most the run's steps may be charged together. A usage "
+        "report that would pass it is refused and fails the run. Default: no limit.",
+    ),
+]
 
 
 class RunCreate(Schema):
@@ -57,6 +69,7 @@ class RunCreate(Schema):
     issue_id: EntityId | None = Field(default=None, description="Issue id or key (ENG-42).")
     parameters: Parameters | None = None
     max_attempts: MaxAttempts = DEFAULT_MAX_ATTEMPTS
+    budget: Budget | None = None
 
 
 class RunDelegate(Schema):
@@ -65,6 +78,7 @@ class RunDelegate(Schema):
     )
     parameters: Parameters | None = None
     max_attempts: MaxAttempts = DEFAULT_MAX_ATTEMPTS
+    budget: Budget | None = None
 
 
 class RunResponse(ResponseSchema):
@@ -73,13 +87,13 @@ class RunResponse(ResponseSchema):
     issue_id: str | None = None
     agent_id: str
     state: RunState
-    parameters: dict[str, Any] = Field(default_factory=dict)
+    parameters: StoredJsonObject = Field(default_factory=dict)
     progress_percentage: float
     progress_message: str | None = None
     steps_completed: int
     steps_total: int | None = None
     current_step: str | None = None
-    result: dict[str, Any] | None = None
+    result: StoredJsonObject | None = None
     failure_reason: str | None = None
     failure_message: str | None = None
     attempt_count: int
@@ -94,6 +108,10 @@ class RunResponse(ResponseSchema):
     finished_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
+    budget: int | None = Field(
+        default=None, description="Micro-credits the run may be charged at most; None: no limit."
+    )
+    spent: int = Field(default=0, description="Micro-credits the run's steps were charged so far.")
 
 
 class WorkerRef(Schema):
@@ -156,5 +174,9 @@ class RunUsageResponse(ResponseSchema):
     charged: bool = Field(
         description="False: the step was charged before, cost nothing, or billing is off."
     )
-    balance: int = Field(description="The payer's balance after this report, in micro-credits.")
+    balance: int | None = Field(
+        default=None,
+        description="The payer's balance after this report, in micro-credits: shown to the "
+        "payer and to administrators only (null for anyone else).",
+    )
     billing_enabled: bool

@@ -26,6 +26,7 @@ from praisonai_platform.core.limits import (
     DEFAULT_MAX_ATTEMPTS,
     MAX_ATTEMPTS,
     MAX_PARAMETERS_BYTES,
+    MAX_RUN_BUDGET,
 )
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
 from praisonai_platform.db.models import Agent, EventType, Issue, Run, RunState
@@ -53,14 +54,18 @@ async def create(
     issue_id: str | None = None,
     parameters: dict[str, Any] | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    budget: int | None = None,
 ) -> Run:
-    """Queue a run for an agent of the workspace, optionally about one of its issues."""
+    """Queue a run for an agent of the workspace, optionally about one of its issues; `budget`
+    caps in micro-credits what its steps may be charged together."""
     access = await workspace_access(session, actor, workspace_id, Action.RUN_CREATE)
     agent = await ensure_agent(session, workspace_id, agent_id, "agent_id")
     issue = None
     if issue_id is not None:
         issue = await issue_in_workspace(session, access.workspace, issue_id, "issue_id")
-    return await _enqueue(session, access, agent, issue, parameters, max_attempts, billing)
+    return await _enqueue(
+        session, access, agent, issue, parameters, max_attempts, billing, budget=budget
+    )
 
 
 async def delegate(
@@ -73,6 +78,7 @@ async def delegate(
     agent_id: str | None = None,
     parameters: dict[str, Any] | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    budget: int | None = None,
 ) -> Run:
     """Hand an issue (id or key) to an agent: `agent_id`, or else the agent it is assigned to."""
     access = await workspace_access(session, actor, workspace_id, Action.RUN_CREATE)
@@ -84,7 +90,9 @@ async def delegate(
             code="agent_required",
         )
     agent = await ensure_agent(session, workspace_id, agent_id, "agent_id")
-    return await _enqueue(session, access, agent, issue, parameters, max_attempts, billing)
+    return await _enqueue(
+        session, access, agent, issue, parameters, max_attempts, billing, budget=budget
+    )
 
 
 async def get(session: AsyncSession, actor: Actor, workspace_id: str, run_id: str) -> Run:
@@ -187,12 +195,20 @@ async def _enqueue(
     parameters: dict[str, Any] | None,
     max_attempts: int,
     billing: BillingSettings,
+    *,
+    budget: int | None = None,
 ) -> Run:
     if parameters is not None:
         run_values.json_object(parameters, "parameters", MAX_PARAMETERS_BYTES)
     if not 1 <= max_attempts <= MAX_ATTEMPTS:
         raise ValidationFailed(
             f"max_attempts: between 1 and {MAX_ATTEMPTS}", code="invalid_max_attempts"
+        )
+    if budget is not None and (
+        isinstance(budget, bool) or not isinstance(budget, int) or not 0 < budget <= MAX_RUN_BUDGET
+    ):
+        raise ValidationFailed(
+            f"budget: whole micro-credits from 1 to {MAX_RUN_BUDGET}", code="invalid_budget"
         )
     actor = access.actor
     await run_usage.require_start_balance(session, actor, billing)
@@ -206,11 +222,15 @@ async def _enqueue(
         state=RunState.PENDING,
         parameters=parameters or {},
         max_attempts=max_attempts,
+        budget=budget,
+        spent=0,
     )
     session.add(run)
     details: dict[str, Any] = {"agent_id": agent.id, "agent_name": agent.name}
     if issue is not None:
         details["identifier"] = issue.identifier
+    if budget is not None:
+        details["budget"] = budget
     run_changed(
         session,
         run,

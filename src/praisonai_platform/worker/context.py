@@ -145,10 +145,12 @@ class RunContext:
     async def charge(self, step: str | int, amount: int) -> run_usage.UsageCharge | None:
         """Charge `amount` micro-credits for `step` of the run, once per step however often the
         run is retried. None when the run is no longer ours; InsufficientCredits (402) when the
-        payer cannot cover it (the handler decides whether to go on)."""
+        payer cannot cover it (the handler decides whether to go on). A charge beyond the run's
+        budget fails the run: the result says `budget_exceeded`, and the handler is told to stop
+        (`should_stop`), its run no longer being its to finish."""
         try:
             async with session_scope(self._sessions) as session:
-                return await run_usage.charge(
+                result = await run_usage.charge(
                     session,
                     SYSTEM,
                     self.run.id,
@@ -157,6 +159,9 @@ class RunContext:
                     amount=amount,
                     settings=self._billing,
                 )
+            if result.budget_exceeded:
+                self.mark_lost()
+            return result
         except NotFound:
             self.mark_lost()
         except Conflict as error:

@@ -18,7 +18,7 @@ import re
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -64,6 +64,7 @@ class WorkerLoop:
         agent_id: str | None = None,
         worker_id: str | None = None,
         name: str | None = None,
+        workspace_ids: Sequence[str] = (),
         run_settings: RunSettings | None = None,
         settings: WorkerSettings | None = None,
         billing: BillingSettings | None = None,
@@ -74,6 +75,8 @@ class WorkerLoop:
         self.handler = handler
         self.concurrency = concurrency
         self.agent_id = agent_id
+        # The operator's worker serves every workspace unless given some.
+        self.workspace_ids = tuple(workspace_ids)
         self.worker_id = worker_id or default_worker_id()
         self.name = name or self.worker_id
         self.run_settings = run_settings or load_run_settings()
@@ -105,7 +108,11 @@ class WorkerLoop:
                 name=self.name,
                 host=socket.gethostname()[:255],
                 pid=os.getpid(),
-                details={"concurrency": self.concurrency, "agent_id": self.agent_id},
+                details={
+                    "concurrency": self.concurrency,
+                    "agent_id": self.agent_id,
+                    "workspace_ids": list(self.workspace_ids),
+                },
             )
         )
         logger.info(
@@ -162,7 +169,7 @@ class WorkerLoop:
                 SYSTEM,
                 self.worker_id,
                 self.run_settings,
-                ClaimFilter(agent_id=self.agent_id),
+                ClaimFilter(agent_id=self.agent_id, workspace_ids=self.workspace_ids),
                 reclaim=False,  # the heartbeat loop's upkeep does it, off this path
             )
             if run is None:

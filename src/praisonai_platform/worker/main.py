@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Sequence
 
 from praisonai_platform.config import load_settings
 from praisonai_platform.db import get_engine, reset_engine
@@ -20,6 +21,7 @@ async def run_worker(
     agent_id: str | None = None,
     worker_id: str | None = None,
     name: str | None = None,
+    workspace_ids: Sequence[str] = (),
 ) -> None:
     """Work until a signal: the first stops claiming and lets running handlers finish within
     the grace period; a second one releases their runs at once.
@@ -36,6 +38,7 @@ async def run_worker(
         agent_id=agent_id,
         worker_id=worker_id,
         name=name,
+        workspace_ids=workspace_ids,
     )
     try:
         await database.check_schema(get_engine())

@@ -1,8 +1,16 @@
-"""The permission table: who may do what in a workspace, enforced by every service.
+"""The permission table: who may do what, with which credential, enforced by every service.
 
 A caller who is not a member of a workspace learns nothing about it (NotFound); a member whose role
 is too low is told so (Forbidden). Some actions are also open to the resource's own creator, author,
 owner or lead, whatever their role.
+
+Each rule also names the weakest credential that may exercise it (`Rule.credential`). Credentials,
+weakest first: an agent's API key (`Credential.AGENT`: it acts with member rights at most, whatever
+its owner's role), a person's read-only or workspace-limited key (`Credential.SCOPED_KEY`), a
+person's full key (`Credential.FULL_KEY`: write scope, no workspace), a signed-in session
+(`Credential.SESSION`). Read-only keys never change anything (`Rule.writes`), and workspace-limited
+keys act in their workspace only. A few actions belong to no workspace (API keys, site
+administration): they have no role, only a credential and, for some, the site-administrator flag.
 """
 
 from __future__ import annotations
@@ -18,6 +26,27 @@ from praisonai_platform.core.errors import Forbidden, NotFound
 from praisonai_platform.db.models import Member, MemberRole, Workspace
 
 ROLE_RANK = {MemberRole.MEMBER: 1, MemberRole.ADMIN: 2, MemberRole.OWNER: 3}
+# An agent acting through its API key has these rights at most, whatever its owner's role.
+AGENT_MAX_ROLE = MemberRole.MEMBER
+
+
+class Credential(enum.IntEnum):
+    """What kind of credential a request came with, weakest first (see the module docstring)."""
+
+    AGENT = 1
+    SCOPED_KEY = 2
+    FULL_KEY = 3
+    SESSION = 4
+
+    @classmethod
+    def of(cls, actor: Actor) -> Credential:
+        if actor.is_system:
+            return cls.SESSION  # the server's own workers: not a credential anyone holds
+        if actor.is_agent:
+            return cls.AGENT
+        if actor.api_key_id is None:
+            return cls.SESSION
+        return cls.FULL_KEY if actor.is_unrestricted else cls.SCOPED_KEY
 
 
 class Action(enum.StrEnum):
@@ -51,27 +80,47 @@ class Action(enum.StrEnum):
     RUN_READ = "run.read"
     RUN_STOP = "run.stop"
     RUN_WORK = "run.work"
+    # Outside any workspace: no role, only the credential (and the site-administrator flag).
+    API_KEY_CREATE = "api_key.create"
+    API_KEY_LIST = "api_key.list"
+    API_KEY_REVOKE = "api_key.revoke"
+    CREDITS_MANAGE = "credits.manage"
+    ADMIN_READ_ALL = "admin.read_all"
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
     """`min_role` may always act; `or_own` lets the resource's own person act below it;
-    a rule with `min_role=None` is open to its own person only."""
+    a rule with `min_role=None` is open to its own person only. `credential`: the weakest
+    credential that may act at all; `writes`: read-only keys may not. `site_admin`: only site
+    administrators (`users.is_admin`), for actions outside any workspace (`in_workspace=False`)."""
 
     min_role: MemberRole | None
     or_own: bool = False
     writes: bool = True
+    credential: Credential = Credential.AGENT
+    in_workspace: bool = True
+    site_admin: bool = False
+
+
+def _account(credential: Credential, *, writes: bool = True, site_admin: bool = False) -> Rule:
+    """A rule for an action outside any workspace."""
+    return Rule(
+        None, writes=writes, credential=credential, in_workspace=False, site_admin=site_admin
+    )
 
 
 _MEMBER, _ADMIN, _OWNER = MemberRole.MEMBER, MemberRole.ADMIN, MemberRole.OWNER
+_PERSON = Credential.SCOPED_KEY  # never an agent's key
 
 PERMISSIONS: dict[Action, Rule] = {
     Action.WORKSPACE_READ: Rule(_MEMBER, writes=False),
-    Action.WORKSPACE_UPDATE: Rule(_ADMIN),
-    Action.WORKSPACE_DELETE: Rule(_OWNER),
+    Action.WORKSPACE_UPDATE: Rule(_ADMIN, credential=_PERSON),
+    Action.WORKSPACE_DELETE: Rule(_OWNER, credential=_PERSON),
     Action.MEMBER_LIST: Rule(_MEMBER, writes=False),
-    Action.MEMBER_MANAGE: Rule(_ADMIN),
-    Action.MEMBER_GRANT_PRIVILEGED: Rule(_OWNER),
+    # Also leaving and stepping down: an agent never changes its owner's membership.
+    Action.MEMBER_MANAGE: Rule(_ADMIN, credential=_PERSON),
+    Action.MEMBER_GRANT_PRIVILEGED: Rule(_OWNER, credential=_PERSON),
     Action.PROJECT_CREATE: Rule(_MEMBER),
     Action.PROJECT_READ: Rule(_MEMBER, writes=False),
     Action.PROJECT_CHANGE: Rule(_ADMIN, or_own=True),
@@ -97,7 +146,55 @@ PERMISSIONS: dict[Action, Rule] = {
     Action.RUN_STOP: Rule(_MEMBER),
     # Claiming and reporting on runs as a worker (events of a run are read with RUN_READ).
     Action.RUN_WORK: Rule(_MEMBER),
+    # Keys are made with a password session only; listed and revoked with a session or a full
+    # key (any key may revoke itself).
+    Action.API_KEY_CREATE: _account(Credential.SESSION),
+    Action.API_KEY_LIST: _account(Credential.FULL_KEY, writes=False),
+    Action.API_KEY_REVOKE: _account(Credential.FULL_KEY),
+    # Granting, debiting and adjusting anyone's credits.
+    Action.CREDITS_MANAGE: _account(Credential.FULL_KEY, site_admin=True),
+    # Listings across every user (every worker, every event); others see their own only.
+    Action.ADMIN_READ_ALL: _account(Credential.FULL_KEY, writes=False, site_admin=True),
 }
+
+
+_TOO_WEAK: dict[Credential, tuple[str, str]] = {
+    Credential.AGENT: ("agent_not_allowed", "an agent's API key has member rights at most"),
+    Credential.SCOPED_KEY: (
+        "restricted_key_not_allowed",
+        "a read-only or workspace-limited API key",
+    ),
+    Credential.FULL_KEY: ("api_key_not_allowed", "an API key"),
+}
+
+
+def credential_permits(actor: Actor, action: Action) -> bool:
+    """Whether the credential may exercise the action at all, whatever the caller's role."""
+    rule = PERMISSIONS[action]
+    if actor.is_system:
+        return True
+    if Credential.of(actor) < rule.credential:
+        return False
+    if rule.site_admin and not actor.user.is_admin:
+        return False
+    return not rule.writes or actor.scopes is None or "write" in actor.scopes
+
+
+def require_credential(actor: Actor, action: Action) -> None:
+    """Forbidden, with a stable code, unless the credential may exercise the action."""
+    if credential_permits(actor, action):
+        return
+    rule = PERMISSIONS[action]
+    if rule.site_admin:
+        raise Forbidden(
+            f"{action.value} needs a site administrator's session or full API key",
+            code="admin_only",
+        )
+    kind = Credential.of(actor)
+    if kind < rule.credential:
+        code, what = _TOO_WEAK[kind]
+        raise Forbidden(f"{what} cannot {action.value}", code=code)
+    raise Forbidden(f"this credential does not allow {action.value}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +207,16 @@ class Access:
 
     @property
     def role(self) -> MemberRole:
-        return self.member.role
+        """The member's role, as the credential may use it: an agent's key has member rights
+        at most."""
+        role = self.member.role
+        if self.actor.is_agent and ROLE_RANK[role] > ROLE_RANK[AGENT_MAX_ROLE]:
+            return AGENT_MAX_ROLE
+        return role
 
     def credential_allows(self, action: Action) -> bool:
-        """Whether the credential's scopes permit the action at all (read-only API keys)."""
-        scopes = self.actor.scopes
-        return not PERMISSIONS[action].writes or scopes is None or "write" in scopes
+        """Whether the credential permits the action at all (agents' keys, read-only keys)."""
+        return credential_permits(self.actor, action)
 
     def allows(self, action: Action, *, own: bool = False) -> bool:
         rule = PERMISSIONS[action]
@@ -126,8 +227,20 @@ class Access:
         return rule.min_role is not None and ROLE_RANK[self.role] >= ROLE_RANK[rule.min_role]
 
     def require(self, action: Action, *, own: bool = False) -> None:
-        if not self.allows(action, own=own):
-            raise Forbidden(f"your role in this workspace does not allow {action.value}")
+        if self.allows(action, own=own):
+            return
+        require_credential(self.actor, action)
+        min_role = PERMISSIONS[action].min_role
+        if (
+            self.actor.is_agent
+            and min_role is not None
+            and ROLE_RANK[self.member.role] >= ROLE_RANK[min_role]
+        ):
+            raise Forbidden(
+                f"an agent's API key has member rights at most: it cannot {action.value}",
+                code="agent_not_allowed",
+            )
+        raise Forbidden(f"your role in this workspace does not allow {action.value}")
 
 
 async def workspace_access(
@@ -138,6 +251,8 @@ async def workspace_access(
     Rules that are also open to the resource's own person are checked again by the service with
     `own=`; here only membership is required for them.
     """
+    if not PERMISSIONS[action].in_workspace:
+        raise ValueError(f"{action.value} is not a workspace action: use require_credential")
     if actor.workspace_id is not None and actor.workspace_id != workspace_id:
         raise Forbidden("this API key is limited to another workspace", code="key_out_of_scope")
     statement = (
@@ -158,6 +273,6 @@ async def workspace_access(
     access = Access(actor=actor, workspace=row.Workspace, member=row.Member)
     if not PERMISSIONS[action].or_own:
         access.require(action)
-    elif not access.credential_allows(action):
-        raise Forbidden(f"this credential does not allow {action.value}")
+    else:
+        require_credential(actor, action)
     return access

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 
-from praisonai_platform.core.schemas import JsonObject, LongText, Name, ResponseSchema, Schema
+from praisonai_platform.core.schemas import (
+    JsonSettings,
+    LongText,
+    Name,
+    ResponseSchema,
+    Schema,
+    StoredJsonObject,
+)
 
 IssuePrefix = Annotated[
     str,
@@ -25,13 +32,13 @@ class WorkspaceCreate(Schema):
     slug: Slug | None = None
     description: LongText | None = None
     issue_prefix: IssuePrefix | None = None
-    settings: JsonObject | None = None
+    settings: JsonSettings | None = None
 
 
 class WorkspaceUpdate(Schema):
     name: Name | None = None
     description: LongText | None = None
-    settings: JsonObject | None = None
+    settings: JsonSettings | None = None
     issue_prefix: IssuePrefix | None = None
 
 
@@ -40,7 +47,7 @@ class WorkspaceResponse(ResponseSchema):
     name: str
     slug: str
     description: str | None = None
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: StoredJsonObject = Field(default_factory=dict)
     issue_prefix: str
     created_at: datetime
     updated_at: datetime

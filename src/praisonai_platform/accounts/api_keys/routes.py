@@ -33,7 +33,8 @@ def _response(key: UserApiKey) -> ApiKeyResponse:
 async def create_api_key(
     body: ApiKeyCreate, actor: CurrentActor, session: DbSession
 ) -> ApiKeyCreated:
-    """Create a key. The secret is in this response only; store it now."""
+    """Create a key (signed-in sessions only; a key cannot make keys). The secret is in this
+    response only; store it now."""
     key, secret = await api_keys.create(session, actor, **body.model_dump())
     return ApiKeyCreated(**_response(key).model_dump(), key=secret)
 
@@ -42,13 +43,15 @@ async def create_api_key(
 async def list_api_keys(
     actor: CurrentActor, session: DbSession, listing: ListPaging
 ) -> list[ApiKeyResponse]:
-    """Your keys, newest first: prefix, label, scopes, dates and status; never the secret."""
+    """Your keys, newest first: prefix, label, scopes, dates and status; never the secret.
+    Needs a session or a full key: read-only, workspace-limited and agents' keys get 403."""
     page = await api_keys.list_for(session, actor, listing.page)
     return [_response(key) for key in listing.items(page)]
 
 
 @router.delete("/{key_id}", status_code=204)
 async def revoke_api_key(key_id: str, actor: CurrentActor, session: DbSession) -> Response:
-    """Revoke a key; it stops working at once."""
+    """Revoke a key; it stops working at once. Any key may revoke itself; revoking another
+    needs a session or a full key (403 `restricted_key_not_allowed` otherwise)."""
     await api_keys.revoke(session, actor, key_id)
     return Response(status_code=204)

@@ -1,7 +1,9 @@
 """API keys: random secrets shown once; the database keeps only a hash and a display prefix.
 
 A key authenticates as its user, narrowed by its scopes and optionally to one workspace; a key
-bound to an agent acts as that agent.
+bound to an agent acts as that agent, with member rights at most (workspaces.permissions).
+Keys are created with a signed-in session only, and listed or revoked with a session or a full
+key (write scope, no workspace, no agent); any key may revoke itself.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.clock import utcnow
-from praisonai_platform.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from praisonai_platform.core.errors import Conflict, NotFound, Unauthenticated
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
 from praisonai_platform.db.models import ActorType, Agent, User, UserApiKey
-from praisonai_platform.workspaces.permissions import Action, workspace_access
+from praisonai_platform.workspaces.permissions import Action, require_credential, workspace_access
 
 KEY_PREFIX = "ppk_"
 DISPLAY_PREFIX_LENGTH = 12
@@ -51,8 +53,7 @@ async def create(
     expires_in_days: int | None = None,
 ) -> tuple[UserApiKey, str]:
     """A new key and its secret (returned this once)."""
-    if actor.api_key_id is not None:
-        raise Forbidden("API keys cannot create API keys; sign in with a password")
+    require_credential(actor, Action.API_KEY_CREATE)
     if agent_id is not None:
         agent = await session.get(Agent, agent_id)
         if agent is None or (workspace_id is not None and agent.workspace_id != workspace_id):
@@ -93,6 +94,8 @@ async def create(
 
 
 async def list_for(session: AsyncSession, actor: Actor, page: PageRequest) -> Page[UserApiKey]:
+    """The caller's keys; read-only, workspace-limited and agents' keys may not list them."""
+    require_credential(actor, Action.API_KEY_LIST)
     statement = select(UserApiKey).where(UserApiKey.user_id == actor.user_id)
     order = [
         SortKey("created_at", UserApiKey.created_at, descending=True, kind=datetime),
@@ -102,6 +105,10 @@ async def list_for(session: AsyncSession, actor: Actor, page: PageRequest) -> Pa
 
 
 async def revoke(session: AsyncSession, actor: Actor, key_id: str) -> UserApiKey:
+    """Revoke one of the caller's keys. A key may always revoke itself; revoking another needs
+    a session or a full key."""
+    if key_id != actor.api_key_id:
+        require_credential(actor, Action.API_KEY_REVOKE)
     key = await session.scalar(
         select(UserApiKey).where(UserApiKey.id == key_id, UserApiKey.user_id == actor.user_id)
     )

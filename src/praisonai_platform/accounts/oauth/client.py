@@ -8,6 +8,9 @@ passed in, so the server can route it (tests use an in-process provider, no netw
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +25,8 @@ from joserfc.jwk import KeySet
 
 from praisonai_platform.accounts.oauth.settings import OAuthProvider, ProviderKind
 from praisonai_platform.core.errors import PlatformError
+from praisonai_platform.core.limits import MAX_JSON_DEPTH
+from praisonai_platform.core.validation import clip_depth, text_deeper_than
 
 # Asymmetric algorithms only: an ID token must be verifiable with the provider's public keys.
 ID_TOKEN_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
@@ -67,8 +72,52 @@ class Profile:
     avatar_url: str | None = None
 
 
+class DiscoveryCache:
+    """Providers' OpenID Connect discovery documents, kept per issuer for `ttl_seconds`: a flood
+    of sign-ins does not make the provider answer each one. Concurrent first requests for an
+    issuer fetch the document once (the others wait for it); a failed fetch is not kept. One per
+    server process (nothing here needs to agree across processes)."""
+
+    def __init__(self, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._documents: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def _fresh(self, issuer: str) -> dict[str, Any] | None:
+        kept = self._documents.get(issuer)
+        if kept is not None and kept[0] > self._clock():
+            return kept[1]
+        return None
+
+    async def metadata(self, http: httpx.AsyncClient, provider: OAuthProvider) -> dict[str, Any]:
+        assert provider.issuer is not None
+        issuer = provider.issuer
+        document = self._fresh(issuer)
+        if document is not None:
+            return document
+        lock = self._locks.setdefault(issuer, asyncio.Lock())
+        async with lock:
+            document = self._fresh(issuer)
+            if document is None:
+                document = await _metadata(http, provider)
+                self._documents[issuer] = (self._clock() + self.ttl_seconds, document)
+            return document
+
+
+async def _discover(
+    http: httpx.AsyncClient, provider: OAuthProvider, discovery: DiscoveryCache | None
+) -> dict[str, Any]:
+    if discovery is None:
+        return await _metadata(http, provider)
+    return await discovery.metadata(http, provider)
+
+
 async def authorization_request(
-    http: httpx.AsyncClient, provider: OAuthProvider, redirect_uri: str
+    http: httpx.AsyncClient,
+    provider: OAuthProvider,
+    redirect_uri: str,
+    discovery: DiscoveryCache | None = None,
 ) -> AuthorizationRequest:
     state, code_verifier = generate_token(43), generate_token(64)
     params = {
@@ -82,7 +131,7 @@ async def authorization_request(
     }
     nonce = None
     if provider.kind is ProviderKind.OIDC:
-        endpoint = (await _metadata(http, provider))["authorization_endpoint"]
+        endpoint = (await _discover(http, provider, discovery))["authorization_endpoint"]
         nonce = generate_token(32)
         params["nonce"] = nonce
     else:
@@ -104,13 +153,14 @@ async def fetch_profile(
     code_verifier: str,
     nonce: str | None,
     redirect_uri: str,
+    discovery: DiscoveryCache | None = None,
 ) -> Profile:
     """Exchange the code (once) for tokens and read who signed in."""
     if provider.kind is ProviderKind.GITHUB:
         endpoint = f"{provider.base_url}/login/oauth/access_token"
         token = await _exchange(http, provider, endpoint, code, code_verifier, redirect_uri)
         return await _github_profile(http, provider, token["access_token"])
-    metadata = await _metadata(http, provider)
+    metadata = await _discover(http, provider, discovery)
     token = await _exchange(
         http, provider, metadata["token_endpoint"], code, code_verifier, redirect_uri
     )
@@ -125,7 +175,7 @@ async def fetch_profile(
         provider_user_id=str(claims["sub"]),
         email=_text(merged.get("email")),
         email_verified=merged.get("email_verified") in (True, "true"),
-        raw={"id_token": claims, "userinfo": userinfo},
+        raw=clip_depth({"id_token": claims, "userinfo": userinfo}, MAX_JSON_DEPTH),
         display_name=_text(merged.get("name")),
         given_name=_text(merged.get("given_name")),
         family_name=_text(merged.get("family_name")),
@@ -246,7 +296,7 @@ async def _github_profile(
         provider_user_id=str(user["id"]),
         email=chosen["email"] if chosen else _text(user.get("email")),
         email_verified=chosen is not None,
-        raw={"user": user, "emails": listed},
+        raw=clip_depth({"user": user, "emails": listed}, MAX_JSON_DEPTH),
         display_name=_text(user.get("name")) or _text(user.get("login")),
         avatar_url=_text(user.get("avatar_url")),
     )
@@ -270,6 +320,9 @@ async def _send(http: httpx.AsyncClient, method: str, url: str, **options: Any) 
 
 
 def _json(response: httpx.Response) -> Any:
+    # Parsing recurses once per level: a provider's answer nested absurdly deep is refused first.
+    if text_deeper_than(response.content, 2 * MAX_JSON_DEPTH):
+        raise ProviderUnavailable("the provider answered with JSON nested too deeply")
     try:
         return response.json()
     except ValueError:

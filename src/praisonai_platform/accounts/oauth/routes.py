@@ -19,6 +19,7 @@ from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from praisonai_platform import __version__
+from praisonai_platform.accounts import service as users
 from praisonai_platform.accounts import tokens
 from praisonai_platform.accounts.oauth import client as oauth_client
 from praisonai_platform.accounts.oauth import service as oauth
@@ -29,7 +30,7 @@ from praisonai_platform.accounts.oauth.schemas import (
     OAuthTokenResponse,
 )
 from praisonai_platform.accounts.oauth.settings import OAuthConfig, OAuthProvider, load_oauth_config
-from praisonai_platform.accounts.schemas import UserResponse
+from praisonai_platform.accounts.schemas import LinkStartResponse, UserResponse
 from praisonai_platform.api.deps import CurrentActor, DbSession, ServerConfig
 from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.core.errors import NotFound
@@ -75,7 +76,12 @@ async def list_providers(request: Request, config: OAuthSettings) -> list[OAuthP
     name="oauth_authorize",
     status_code=302,
     response_class=RedirectResponse,
-    responses={302: {"description": "On to the provider's sign-in page"}, 502: _FAILURES[502]},
+    responses={
+        302: {"description": "On to the provider's sign-in page"},
+        429: {"description": "Too many unfinished sign-ins from your address"},
+        502: _FAILURES[502],
+        503: {"description": "Too many unfinished sign-ins in all"},
+    },
 )
 async def authorize(
     provider: ProviderName, request: Request, session: DbSession, config: OAuthSettings
@@ -84,8 +90,18 @@ async def authorize(
     chosen = _provider(config, provider)
     redirect_uri = _callback_url(request, config, provider)
     async with _http(request, config) as http:
-        started = await oauth_client.authorization_request(http, chosen, redirect_uri)
-    await oauth.save_pending(session, provider, started, config.options.state_ttl_seconds)
+        started = await oauth_client.authorization_request(
+            http, chosen, redirect_uri, _discovery(request, config)
+        )
+    await oauth.save_pending(
+        session,
+        provider,
+        started,
+        config.options.state_ttl_seconds,
+        client_address=request.client.host if request.client else None,
+        max_pending=config.options.max_pending_sign_ins,
+        max_pending_per_address=config.options.max_pending_sign_ins_per_address,
+    )
     response = RedirectResponse(started.url, status_code=302)
     response.set_cookie(
         _cookie_name(started.state),
@@ -127,6 +143,7 @@ async def callback(
     # Spent at once, in a transaction of its own: whatever happens next, it cannot be replayed.
     async with session_scope() as own:
         pending = await oauth.consume_pending(own, provider, state)
+        link_user_id = await oauth.consume_link(own, provider, state)
     if error is not None:
         raise OAuthFailed(f"the provider did not sign you in: {error}", code="oauth_denied")
     if not code:
@@ -139,9 +156,10 @@ async def callback(
             code_verifier=pending.code_verifier,
             nonce=pending.nonce,
             redirect_uri=pending.redirect_uri,
+            discovery=_discovery(request, config),
         )
-    result = await oauth.sign_in(session, provider, profile)
-    token = tokens.issue(settings, result.user.id)
+    result = await oauth.sign_in(session, provider, profile, link_user_id)
+    token = tokens.issue(settings, result.user.id, result.user.token_version)
     cookie_path = urlsplit(pending.redirect_uri).path
     if config.options.success_redirect_url:
         fragment = urlencode(
@@ -165,6 +183,52 @@ async def callback(
         identity_id=result.identity.id,
         new_user=result.new_user,
     )
+
+
+@router.post(
+    "/oauth/{provider}/link",
+    response_model=LinkStartResponse,
+    responses={409: {"description": "The identity belongs to another account"}},
+)
+async def link(
+    provider: ProviderName,
+    request: Request,
+    response: Response,
+    actor: CurrentActor,
+    session: DbSession,
+    config: OAuthSettings,
+) -> LinkStartResponse:
+    """Start linking a provider to your account (signed in with a token): send the browser
+    to `authorize_url` (this answer also sets the sign-in's cookie). When the provider sends
+    it back, the identity joins your account whatever email it reports."""
+    users.require_token_session(actor)
+    chosen = _provider(config, provider)
+    redirect_uri = _callback_url(request, config, provider)
+    async with _http(request, config) as http:
+        started = await oauth_client.authorization_request(
+            http, chosen, redirect_uri, _discovery(request, config)
+        )
+    ttl = config.options.state_ttl_seconds
+    await oauth.save_pending(
+        session,
+        provider,
+        started,
+        ttl,
+        client_address=request.client.host if request.client else None,
+        max_pending=config.options.max_pending_sign_ins,
+        max_pending_per_address=config.options.max_pending_sign_ins_per_address,
+    )
+    await oauth.save_link(session, provider, started, ttl, actor)
+    response.set_cookie(
+        _cookie_name(started.state),
+        started.state,
+        max_age=ttl,
+        path=urlsplit(redirect_uri).path,
+        secure=redirect_uri.startswith("https://"),
+        httponly=True,
+        samesite="lax",
+    )
+    return LinkStartResponse(authorize_url=started.url)
 
 
 @router.get("/identities", response_model=list[IdentityResponse])
@@ -201,6 +265,15 @@ def _callback_url(request: Request, config: OAuthConfig, provider: str) -> str:
 def _cookie_name(state: str) -> str:
     """One cookie per sign-in, so sign-ins started in two tabs do not spoil each other."""
     return "platform_oauth_" + hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+def _discovery(request: Request, config: OAuthConfig) -> oauth_client.DiscoveryCache:
+    """The process's cache of providers' discovery documents, made on first use."""
+    cache = getattr(request.app.state, "oauth_discovery", None)
+    if cache is None:
+        cache = oauth_client.DiscoveryCache(config.options.discovery_ttl_seconds)
+        request.app.state.oauth_discovery = cache
+    return cache
 
 
 @asynccontextmanager

@@ -103,6 +103,25 @@ class OAuthOptions(BaseSettings):
     http_timeout_seconds: float = Field(
         default=10.0, gt=0, le=120, description="Timeout of each request to a provider."
     )
+    discovery_ttl_seconds: int = Field(
+        default=3600,
+        ge=0,
+        le=7 * 24 * 3600,
+        description="How long each server process keeps an OpenID Connect provider's "
+        "discovery document before fetching it again (0: fetch it for every sign-in).",
+    )
+    max_pending_sign_ins: int = Field(
+        default=10_000,
+        ge=1,
+        description="Sign-ins started and not yet finished (nor expired), all providers and "
+        "clients together; beyond it /authorize answers 503 `oauth_busy`.",
+    )
+    max_pending_sign_ins_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="Sign-ins started and not yet finished (nor expired) from one client "
+        "address; beyond it /authorize answers 429 `too_many_pending_sign_ins`.",
+    )
 
     @field_validator("public_url", "success_redirect_url")
     @classmethod

@@ -1,8 +1,9 @@
 """Who may use the admin UI: users with `is_admin`, signed in with their email and password.
 
-The session is a signed cookie (Starlette's SessionMiddleware) holding the user's id; every
-request checks again that the user still exists, is active and is an admin, so demoting or
-deactivating someone ends their admin session at once.
+The session is a signed cookie (Starlette's SessionMiddleware) holding the user's id and token
+version; every request checks again that the user still exists, is active, is an admin and has
+not signed out or changed their password since (the version), so demoting or deactivating
+someone, or their logout anywhere, ends their admin session at once.
 """
 
 from __future__ import annotations
@@ -63,17 +64,22 @@ class AdminAuth(AuthenticationBackend):
         try:
             check_text(email)
             check_text(password)
-            async with session_scope() as session:
-                user = await users.authenticate(session, email=email, password=password)
-                if not user.is_admin:
-                    raise Unauthenticated("not an admin")  # rolls back the login time too
+            user = await users.authenticate(email=email, password=password, require_admin=True)
         except (ValueError, Unauthenticated):
             return False
         request.session.clear()
         request.session["user_id"] = user.id
+        request.session["tv"] = user.token_version
         return True
 
     async def logout(self, request: Request) -> Response:
+        """Signing out ends the session everywhere: the cookie is signed, not stored, so a copy
+        of it would otherwise keep working until it expires. The user's token version moves
+        on, which ends their API tokens too."""
+        user_id = request.session.get("user_id")
+        if isinstance(user_id, str) and await self.authenticate(request):
+            async with session_scope() as session:
+                await users.end_sessions(session, user_id)
         request.session.clear()
         return RedirectResponse(request.url_for("admin:login"), status_code=302)
 
@@ -83,7 +89,12 @@ class AdminAuth(AuthenticationBackend):
             return False
         async with session_scope(read_only=True) as session:
             user = await session.get(User, user_id)
-        if user is None or not user.is_active or not user.is_admin:
+        if (
+            user is None
+            or not user.is_active
+            or not user.is_admin
+            or request.session.get("tv", 0) != user.token_version
+        ):
             request.session.clear()
             return False
         return True

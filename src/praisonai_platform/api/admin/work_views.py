@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from praisonai_platform.api.admin.audit import AuditedView, IssuePartView
 from praisonai_platform.api.admin.base import EnumFilter, ReadOnlyView, plain_columns
+from praisonai_platform.core.enums import InvitationStatus
 from praisonai_platform.db.models import (
     ActivityLog,
     ActorType,
@@ -23,6 +24,7 @@ from praisonai_platform.db.models import (
     Comment,
     CommentType,
     DependencyType,
+    Invitation,
     Issue,
     IssueDependency,
     IssueLabel,
@@ -258,9 +260,29 @@ class ActivityAdmin(ReadOnlyView, model=ActivityLog):
     column_sortable_list: ClassVar[Any] = [ActivityLog.created_at]
 
 
+class InvitationAdmin(ReadOnlyView, model=Invitation):
+    """Read-only: an invitation changes only by its invitee's answer or an admin's revoke, through
+    the API, so that nobody joins a workspace without saying yes."""
+
+    icon = "fa-solid fa-envelope-open-text"
+    column_list: ClassVar[Any] = [
+        Invitation.created_at,
+        Invitation.workspace_id,
+        Invitation.email,
+        Invitation.role,
+        Invitation.status,
+        Invitation.expires_at,
+    ]
+    column_details_list: ClassVar[Any] = plain_columns(Invitation)
+    column_searchable_list: ClassVar[Any] = [Invitation.email, Invitation.workspace_id]
+    column_filters: ClassVar[Any] = [EnumFilter(Invitation.status, InvitationStatus)]
+    column_sortable_list: ClassVar[Any] = [Invitation.created_at, Invitation.expires_at]
+
+
 WORK_VIEWS = (
     WorkspaceAdmin,
     MemberAdmin,
+    InvitationAdmin,
     ProjectAdmin,
     IssueAdmin,
     CommentAdmin,

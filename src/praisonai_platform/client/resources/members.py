@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import httpx
+
 from praisonai_platform.client.calls import Call, api_path, body, changes
 from praisonai_platform.client.endpoints import R, Resource, endpoint, iterate
 from praisonai_platform.client.pages import Page
 from praisonai_platform.client.resources import requests
 from praisonai_platform.core.enums import MemberRole
+from praisonai_platform.workspaces.invitations.schemas import InvitationSent
 from praisonai_platform.workspaces.members.schemas import MemberResponse
 
 
@@ -19,12 +22,13 @@ class Members(Resource[R]):
         user_id: str | None = None,
         email: str | None = None,
         role: MemberRole | str = MemberRole.MEMBER,
-    ) -> Call[MemberResponse]:
-        """Add a registered user by `user_id` or `email` (admins; owners to grant admin/owner)."""
+    ) -> Call[MemberResponse | InvitationSent]:
+        """Invite a person by `email` (an InvitationSent: they join when they accept), or add
+        a user by `user_id` at once where the server allows direct membership (a Member).
+        Admins; owners to grant admin or owner."""
         json = body(user_id=user_id, email=email, role=role)
-        return requests.create(
-            api_path("workspaces", workspace_id, "members"), MemberResponse, json
-        )
+        path = api_path("workspaces", workspace_id, "members")
+        return Call("POST", path, _read_added, json=json)
 
     @endpoint
     def update(
@@ -54,3 +58,9 @@ class Members(Resource[R]):
     iter = iterate(list)
     create = add
     delete = remove
+
+
+def _read_added(response: httpx.Response) -> MemberResponse | InvitationSent:
+    if response.status_code == 202:
+        return InvitationSent.model_validate_json(response.content)
+    return MemberResponse.model_validate_json(response.content)

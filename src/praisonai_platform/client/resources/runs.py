@@ -30,16 +30,20 @@ class Runs(Resource[R]):
         issue_id: str | None = None,
         parameters: dict[str, Any] | None = None,
         max_attempts: int | None = None,
+        budget: int | None = None,
         idempotency_key: str | None = None,
     ) -> Call[RunResponse]:
         """Queue a run for an agent of the workspace, about an issue (id or key) if given.
         `parameters` is data for the agent; `max_attempts` how often it is tried before it ends
-        failed. With an `idempotency_key`, sending again returns the first run."""
+        failed; `budget` the most, in micro-credits, its steps may be charged together (a step
+        that would pass it fails the run). With an `idempotency_key`, sending again returns the
+        first run."""
         json = body(
             agent_id=agent_id,
             issue_id=issue_id,
             parameters=parameters,
             max_attempts=max_attempts,
+            budget=budget,
         )
         return requests.create(_runs_path(workspace_id), RunResponse, json, idempotency_key)
 
@@ -52,10 +56,14 @@ class Runs(Resource[R]):
         agent_id: str | None = None,
         parameters: dict[str, Any] | None = None,
         max_attempts: int | None = None,
+        budget: int | None = None,
         idempotency_key: str | None = None,
     ) -> Call[RunResponse]:
-        """Hand an issue (id or key) to an agent: `agent_id`, else the agent it is assigned to."""
-        json = body(agent_id=agent_id, parameters=parameters, max_attempts=max_attempts)
+        """Hand an issue (id or key) to an agent: `agent_id`, else the agent it is assigned to.
+        `budget`: as for `create`."""
+        json = body(
+            agent_id=agent_id, parameters=parameters, max_attempts=max_attempts, budget=budget
+        )
         path = api_path("workspaces", workspace_id, "issues", issue_id.strip(), "runs")
         return requests.create(path, RunResponse, json, idempotency_key)
 

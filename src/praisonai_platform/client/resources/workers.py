@@ -98,12 +98,20 @@ class Workers(Resource[R]):
         *,
         agent_id: str | None = None,
         workspace_id: str | None = None,
+        workspace_ids: Sequence[str] | None = None,
+        agent_ids: Sequence[str] | None = None,
         idempotency_key: str | None = None,
     ) -> Call[RunResponse | None]:
-        """Take the oldest pending run the worker may work on (optionally of one agent or
-        workspace), or None when there is none. With an `idempotency_key`, a repeated claim
-        gets the same run rather than a second one."""
-        json = body(agent_id=agent_id, workspace_id=workspace_id)
+        """Take the oldest pending run the worker may work on, or None when there is none:
+        of the named workspaces and agents, or, naming none, a run you queued yourself (or an
+        agent you own did). With an `idempotency_key`, a repeated claim gets the same run
+        rather than a second one."""
+        json = body(
+            agent_id=agent_id,
+            workspace_id=workspace_id,
+            workspace_ids=None if workspace_ids is None else [str(w) for w in workspace_ids],
+            agent_ids=None if agent_ids is None else [str(a) for a in agent_ids],
+        )
         path = api_path("workers", worker_id, "claim")
         return Call("POST", path, _read_claimed, json=json, headers=idempotency(idempotency_key))
 

@@ -1,6 +1,7 @@
 """Every table of the platform. Importing this package registers them all on `Base.metadata`."""
 
 from praisonai_platform.db import ledger_ddl  # noqa: F401  (append-only ledger on create_all)
+from praisonai_platform.db.models.account_tokens import AccountToken
 from praisonai_platform.db.models.accounts import UserApiKey, UserProvider
 from praisonai_platform.db.models.activity import ActivityLog
 from praisonai_platform.db.models.agents import Agent
@@ -21,6 +22,7 @@ from praisonai_platform.db.models.enums import (
     ProjectStatus,
     RunState,
 )
+from praisonai_platform.db.models.invitations import Invitation
 from praisonai_platform.db.models.issues import Issue, IssueDependency, IssueLabel, IssueLabelLink
 from praisonai_platform.db.models.projects import Project
 from praisonai_platform.db.models.runs import Event, Nonce, Run, Worker
@@ -29,6 +31,7 @@ from praisonai_platform.db.models.users import User
 from praisonai_platform.db.models.workspaces import Member, Workspace
 
 __all__ = [
+    "AccountToken",
     "ActivityLog",
     "ActorType",
     "Agent",
@@ -40,6 +43,7 @@ __all__ = [
     "DependencyType",
     "Event",
     "EventType",
+    "Invitation",
     "Issue",
     "IssueDependency",
     "IssueLabel",

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Float,
@@ -50,6 +51,9 @@ class Run(IdMixin, TimestampMixin, Base):
         ),
         CheckConstraint("attempt_count >= 0", name="attempt_count_not_negative"),
         CheckConstraint("max_attempts >= 1", name="max_attempts_positive"),
+        # What a run's steps were charged never passes its budget, whatever reports race.
+        CheckConstraint("budget IS NULL OR budget > 0", name="budget_positive"),
+        CheckConstraint("spent >= 0 AND (budget IS NULL OR spent <= budget)", name="within_budget"),
         # Claiming scans pending runs oldest first; reclaiming scans leases.
         Index(None, "state", "created_at"),
         Index(None, "agent_id", "state"),
@@ -113,6 +117,12 @@ class Run(IdMixin, TimestampMixin, Base):
     stop_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When a client last looked at the run's progress (PlanExe's last_seen_timestamp).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Micro-credits: the most its steps may be charged together (None: no limit), set by whoever
+    # queued it; and what they were charged so far (kept with the ledger, in one transaction).
+    budget: Mapped[int | None] = mapped_column(BigInteger)
+    spent: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default="0")
 
     workspace: Mapped[Workspace] = relationship(lazy="raise")
     issue: Mapped[Issue | None] = relationship(lazy="raise")
@@ -182,3 +192,8 @@ class Nonce(IdMixin, CreatedAtMixin, Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     response: Mapped[dict[str, Any] | None] = mapped_column(JSONDict)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, index=True)
+    # How often the key was presented, and when last: counted by one atomic upsert.
+    request_count: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=1, server_default="1"
+    )
+    last_accessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,10 +1,11 @@
-"""People who sign in: their name, email, password hash, profile, role and credit balance."""
+"""People who sign in: their name, email, password hash, profile, role and credit balance, whether
+we verified their email, and the version their sign-in tokens must carry."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, String, false, true
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Integer, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from praisonai_platform.db.base import Base
@@ -40,3 +41,11 @@ class User(IdMixin, TimestampMixin, Base):
         BigInteger, nullable=False, default=0, server_default="0"
     )
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Set when the owner of the address followed a link we mailed (or a provider vouched for it
+    # when the account was made through that provider). Null: anyone may have typed the address.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Every token carries the version it was issued at; raising it (logout, password change,
+    # password reset) ends every session at once, in every process.
+    token_version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, Field
 
 from praisonai_platform.core.enums import EventType
-from praisonai_platform.core.schemas import ResponseSchema, lenient_input
+from praisonai_platform.core.schemas import ResponseSchema, StoredJsonObject, lenient_input
 
 EventTypeInput = Annotated[EventType, lenient_input(EventType)]
 
@@ -30,5 +30,5 @@ class EventResponse(ResponseSchema):
     run_id: str | None = None
     worker_id: str | None = None
     message: str | None = None
-    context: dict[str, Any] = Field(default_factory=dict)
+    context: StoredJsonObject = Field(default_factory=dict)
     created_at: datetime

@@ -12,11 +12,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.core.actors import Actor
-from praisonai_platform.core.errors import Forbidden, NotFound
+from praisonai_platform.core.errors import NotFound
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
 from praisonai_platform.db.models import Event, EventType, Run
 from praisonai_platform.db.types import new_id
-from praisonai_platform.workspaces.permissions import Action, workspace_access
+from praisonai_platform.workspaces.permissions import Action, require_credential, workspace_access
 
 _NEWEST_FIRST = [
     SortKey("created_at", Event.created_at, descending=True, kind=datetime),
@@ -105,7 +105,6 @@ async def list_all(
     session: AsyncSession, actor: Actor, page: PageRequest, filters: EventFilter | None = None
 ) -> Page[Event]:
     """Every event, workers' and the system's included, newest first (administrators)."""
-    if not actor.user.is_admin or actor.workspace_id is not None:
-        raise Forbidden("only administrators may read every event", code="admin_only")
+    require_credential(actor, Action.ADMIN_READ_ALL)
     statement = select(Event)
     return await paginate(session, (filters or EventFilter()).apply(statement), _NEWEST_FIRST, page)

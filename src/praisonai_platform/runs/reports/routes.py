@@ -7,10 +7,13 @@ Every report names the worker (`worker_id`); only the worker holding the run may
 from __future__ import annotations
 
 from fastapi import Response
+from fastapi.responses import JSONResponse
 
 from praisonai_platform.api.deps import BillingConfig, CurrentActor, DbSession
+from praisonai_platform.api.errors import error_response
 from praisonai_platform.api.routing import APIRouter
 from praisonai_platform.billing import metering as run_usage
+from praisonai_platform.core.schemas import ErrorResponse
 from praisonai_platform.runs import queue as run_queue
 from praisonai_platform.runs import service as runs
 from praisonai_platform.runs.deps import RunConfig
@@ -81,12 +84,30 @@ async def report_event(
     return Response(status_code=204)
 
 
-@router.post("/usage", response_model=RunUsageResponse)
+@router.post(
+    "/usage",
+    response_model=RunUsageResponse,
+    responses={
+        402: {"model": ErrorResponse, "description": "The payer's balance does not cover it"},
+        403: {
+            "model": ErrorResponse,
+            "description": "`not_authorised_to_charge`: only the payer, a key of the run's "
+            "agent or the server's own workers may charge the run",
+        },
+        409: {
+            "model": ErrorResponse,
+            "description": "`budget_exceeded`: the charge would pass the run's budget; nothing "
+            "was charged and the run failed. `run_not_held`: this worker does not hold the run",
+        },
+    },
+)
 async def report_usage(
     run_id: str, body: RunUsage, actor: CurrentActor, session: DbSession, billing: BillingConfig
-) -> RunUsageResponse:
+) -> RunUsageResponse | JSONResponse:
     """What a step of the run cost; each step is charged once to whoever queued the run (402
-    when their balance does not cover it)."""
+    when their balance does not cover it), and only when the reporter is the payer, acts
+    through a key of the run's agent, or is one of the server's own workers (403 otherwise).
+    `balance` is the payer's, shown to the payer and administrators only."""
     usage = await run_usage.charge(
         session,
         actor,
@@ -96,6 +117,13 @@ async def report_usage(
         amount=body.amount,
         settings=billing,
     )
+    if usage.budget_exceeded:
+        # An answer, not an exception: the run's failure is committed with it.
+        return error_response(
+            409,
+            "this step would take the run past its budget: nothing was charged and the run failed",
+            run_usage.BUDGET_EXCEEDED,
+        )
     return RunUsageResponse(
         charged=usage.charged, balance=usage.balance, billing_enabled=usage.billing_enabled
     )

@@ -191,6 +191,23 @@ async def fail(
         message = run_values.text(message, "message", MAX_TEXT)
     await authorize_worker(session, actor, run_id, worker_id)
     run = await lock_held_run(session, run_id, worker_id)
+    return await end_attempt(
+        session, actor, run, worker_id, reason=reason, message=message, retry=retry
+    )
+
+
+async def end_attempt(
+    session: AsyncSession,
+    actor: Actor,
+    run: Run,
+    worker_id: str,
+    *,
+    reason: str,
+    message: str | None,
+    retry: bool,
+) -> Run:
+    """End the attempt of a run this worker holds (locked by `lock_held_run`) as failed: queued
+    again while attempts remain and `retry`, else failed for good."""
     # Counted when it was claimed; at least this one (a run claimed before claims counted).
     attempts = max(run.attempt_count, 1)
     again = retry and not run.stop_requested and attempts < run.max_attempts

@@ -2,7 +2,8 @@
 
 A worker registered through the API belongs to the person whose credential registered it; only
 that person may act as it, and it takes runs of their workspaces only (of their agent only,
-for an agent's API key).
+for an agent's API key): of the workspaces and agents its claims name, or, naming none, the
+runs its person queued.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.core import idempotency as nonces
 from praisonai_platform.runs import leases as run_leases
 from praisonai_platform.runs import queue as run_queue
-from praisonai_platform.runs.deps import IdempotencyKey, RunConfig, respond_once
+from praisonai_platform.runs.deps import IdempotencyKey, RunConfig, may_hold, respond_once
 from praisonai_platform.runs.queue import ClaimFilter
 from praisonai_platform.runs.schemas import RunResponse
 from praisonai_platform.runs.workers import service as workers
@@ -52,7 +53,8 @@ async def list_workers(
     listing: ListPaging,
     status: Annotated[WorkerStatus | None, Query(description="Only workers in this state.")] = None,
 ) -> list[WorkerResponse]:
-    """Your workers (administrators: every worker), newest first, with their status: `online`
+    """Your workers (administrators, with a session or a full API key: every worker; their
+    read-only or workspace-limited keys see their own), newest first, with their status: `online`
     (heartbeating), `stale` (silent for PLATFORM_RUN_WORKER_STALE_SECONDS) or `offline`."""
     page = await workers.list_workers(session, actor, settings, listing.page, status=status)
     return [WorkerResponse.of(v.worker, v.status) for v in listing.items(page)]
@@ -107,18 +109,27 @@ async def claim_next_run(
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Take the oldest pending run you may work on (optionally of one agent or workspace).
-    It is yours until its lease lapses; heartbeat to keep it. With an Idempotency-Key, a
-    repeated claim (its answer was lost) gets the same run instead of a second one."""
+    """Take the oldest pending run you may work on: of the workspaces and agents named, or,
+    naming none, one you queued (directly or through an agent you own). It is yours until its
+    lease lapses; heartbeat to keep it. With an Idempotency-Key, a repeated claim (its answer
+    was lost) gets the same run instead of a second one."""
 
     async def work() -> nonces.RecordedResponse:
-        filters = ClaimFilter(agent_id=body.agent_id, workspace_id=body.workspace_id)
+        filters = ClaimFilter(
+            agent_id=body.agent_id,
+            workspace_id=body.workspace_id,
+            workspace_ids=tuple(body.workspace_ids or ()),
+            agent_ids=tuple(body.agent_ids or ()),
+        )
         run = await run_queue.claim(session, actor, worker_id, settings, filters)
         if run is None:
             return nonces.RecordedResponse(204, None)
         return nonces.RecordedResponse(200, RunResponse.model_validate(run).model_dump(mode="json"))
 
-    return await respond_once(session, actor, request, settings, idempotency_key, body, work)
+    recheck = may_hold(session, actor, worker_id)
+    return await respond_once(
+        session, actor, request, settings, idempotency_key, body, work, recheck
+    )
 
 
 @router.post("/workers/{worker_id}/offline", response_model=WorkerResponse)

@@ -8,10 +8,19 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from praisonai_platform.core.limits import ID_LENGTH, MAX_COUNT, MAX_HEARTBEAT_RUNS, MAX_HOST
-from praisonai_platform.core.schemas import EntityId, JsonObject, Name, ResponseSchema, Schema
+from praisonai_platform.core.schemas import (
+    EntityId,
+    JsonObject,
+    Name,
+    ResponseSchema,
+    Schema,
+    StoredJsonObject,
+)
 from praisonai_platform.runs.schemas import WorkerId
 
 WorkerStatus = Literal["online", "stale", "offline"]
+# How many workspaces, and how many agents, one claim may name.
+MAX_CLAIM_SCOPE = 100
 
 
 class WorkerRegister(Schema):
@@ -32,8 +41,21 @@ class WorkerHeartbeat(Schema):
 
 
 class WorkerClaim(Schema):
+    """Which work the worker takes. Naming no workspace and no agent, a person's worker takes
+    only runs that person queued (directly or through an agent they own)."""
+
     agent_id: EntityId | None = Field(default=None, description="Only runs of this agent.")
     workspace_id: EntityId | None = Field(default=None, description="Only runs of this workspace.")
+    workspace_ids: list[EntityId] | None = Field(
+        default=None,
+        max_length=MAX_CLAIM_SCOPE,
+        description="Only runs of these workspaces (your worker's settings).",
+    )
+    agent_ids: list[EntityId] | None = Field(
+        default=None,
+        max_length=MAX_CLAIM_SCOPE,
+        description="Only runs of these agents (your worker's settings).",
+    )
 
 
 class WorkerResponse(ResponseSchema):
@@ -49,7 +71,7 @@ class WorkerResponse(ResponseSchema):
         default=None, description="Who registered the worker; none for the server's own workers."
     )
     stopped_at: datetime | None = Field(default=None, description="When it last signed off.")
-    details: dict[str, Any] = Field(default_factory=dict)
+    details: StoredJsonObject = Field(default_factory=dict)
 
     @classmethod
     def of(cls, worker: Any, status: str) -> WorkerResponse:

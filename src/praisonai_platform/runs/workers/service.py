@@ -27,6 +27,7 @@ from praisonai_platform.db.models import EventType, Run, RunState, Worker
 from praisonai_platform.db.types import new_id
 from praisonai_platform.runs.events import service as events
 from praisonai_platform.runs.settings import RunSettings
+from praisonai_platform.workspaces.permissions import Action, credential_permits
 
 WORKER_ID = re.compile(WORKER_ID_PATTERN)
 
@@ -206,10 +207,11 @@ async def list_workers(
     *,
     status: str | None = None,
 ) -> Page[WorkerView]:
-    """Administrators see every worker; others the workers they registered. Newest first."""
+    """Administrators (with a session or a full key) see every worker; others the workers they
+    registered. Newest first."""
     status_column = _status(session, settings)
     statement = select(Worker, status_column)
-    if not actor.user.is_admin:
+    if not credential_permits(actor, Action.ADMIN_READ_ALL):
         statement = statement.where(Worker.registered_by_user_id == actor.user_id)
     if status is not None:
         statement = statement.where(status_column == status)
@@ -231,7 +233,7 @@ async def get(
     session: AsyncSession, actor: Actor, settings: RunSettings, worker_id: str
 ) -> WorkerView:
     statement = select(Worker, _status(session, settings)).where(Worker.id == worker_id)
-    if not actor.user.is_admin:
+    if not credential_permits(actor, Action.ADMIN_READ_ALL):
         statement = statement.where(Worker.registered_by_user_id == actor.user_id)
     row = (await session.execute(statement)).one_or_none()
     if row is None:

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from fastapi import Response
+from fastapi.responses import JSONResponse
 
 from praisonai_platform.api.deps import CurrentActor, DbSession
 from praisonai_platform.api.routing import APIRouter, ListPaging
-from praisonai_platform.db.models import Member
+from praisonai_platform.db.models import Member, User
+from praisonai_platform.workspaces.invitations import service as invitations
+from praisonai_platform.workspaces.invitations.schemas import InvitationSent
 from praisonai_platform.workspaces.members import service as members
+from praisonai_platform.workspaces.members.deps import DirectMembership, MembershipConfig
 from praisonai_platform.workspaces.members.schemas import MemberAdd, MemberResponse, MemberUpdate
 
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["members"])
 
 
-def _member_response(member: Member) -> MemberResponse:
-    """From a member whose user was loaded with it."""
+def member_response(member: Member, user: User | None = None) -> MemberResponse:
+    """From a member whose user was loaded with it (or is `user`)."""
+    user = user or member.user
     return MemberResponse(
         id=member.id,
         workspace_id=member.workspace_id,
@@ -22,20 +27,45 @@ def _member_response(member: Member) -> MemberResponse:
         role=member.role,
         created_at=member.created_at,
         updated_at=member.updated_at,
-        name=member.user.name,
-        email=member.user.email,
+        name=user.name,
+        email=user.email,
     )
 
 
-@router.post("/members", status_code=201, response_model=MemberResponse)
+@router.post(
+    "/members",
+    status_code=201,
+    response_model=MemberResponse,
+    responses={
+        202: {
+            "model": InvitationSent,
+            "description": "Invited by email: the person joins when they accept. The answer is "
+            "the same whether or not the email has an account.",
+        }
+    },
+)
 async def add_member(
-    workspace_id: str, body: MemberAdd, actor: CurrentActor, session: DbSession
-) -> MemberResponse:
-    """Add a user by `user_id` or `email` (admins; granting admin or owner: owners)."""
+    workspace_id: str,
+    body: MemberAdd,
+    actor: CurrentActor,
+    session: DbSession,
+    settings: MembershipConfig,
+    direct: DirectMembership,
+) -> Response | MemberResponse:
+    """Invite a person by `email` (202, an invitation they accept), or, where the server allows
+    it (PLATFORM_DIRECT_MEMBERSHIP), add a user by `user_id` at once (201). Admins; owners to
+    grant admin or owner."""
+    if body.email is not None:
+        invitation = await invitations.invite(
+            session, actor, workspace_id, body.email, body.role, settings
+        )
+        sent = InvitationSent.model_validate(invitation).model_dump(mode="json")
+        return JSONResponse(sent, status_code=202)
+    assert body.user_id is not None
     member = await members.add(
-        session, actor, workspace_id, user_id=body.user_id, email=body.email, role=body.role
+        session, actor, workspace_id, user_id=body.user_id, role=body.role, direct_allowed=direct
     )
-    return _member_response(member)
+    return member_response(member)
 
 
 @router.get("/members", response_model=list[MemberResponse])
@@ -47,7 +77,7 @@ async def list_members(
 ) -> list[MemberResponse]:
     """The workspace's members with their names and emails, in the order they joined."""
     page = await members.list_members(session, actor, workspace_id, listing.page)
-    return [_member_response(m) for m in listing.items(page)]
+    return [member_response(m) for m in listing.items(page)]
 
 
 @router.patch("/members/{user_id}", response_model=MemberResponse)
@@ -56,7 +86,7 @@ async def update_member_role(
 ) -> MemberResponse:
     """Change a member's role; `user_id` may also be the member's id. The last owner stays."""
     member = await members.change_role(session, actor, workspace_id, user_id, body.role)
-    return _member_response(member)
+    return member_response(member)
 
 
 @router.delete("/members/{user_id}", status_code=204)

@@ -14,10 +14,18 @@ Role = Annotated[MemberRole, lenient_input(MemberRole)]
 
 
 class MemberAdd(Schema):
-    """Add a user by `user_id` (as in 0.1.9) or by `email`: exactly one of the two."""
+    """Invite a person by `email`, or add a user by `user_id` (as in 0.1.9; only where the
+    server allows direct membership): exactly one of the two."""
 
-    user_id: EntityId | None = None
-    email: str | None = Field(default=None, min_length=1, max_length=320)
+    user_id: EntityId | None = Field(
+        default=None, description="Add this user at once (servers with direct membership)."
+    )
+    email: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=320,
+        description="Invite this address; the person joins when they accept.",
+    )
     role: Role = MemberRole.MEMBER
 
     @model_validator(mode="after")

@@ -1,8 +1,10 @@
 """Members: who belongs to a workspace and with which role.
 
 Admins manage members; only owners grant admin or owner and only owners touch owners. Anyone may
-leave. A workspace always keeps at least one owner: changes that could remove an owner lock the
-workspace row first, so two of them never both see "another owner is left".
+leave. People join by accepting an invitation (workspaces.invitations); adding a user directly
+is for servers whose operator allows it. A workspace always keeps at least one owner: changes
+that could remove an owner lock the workspace row first, so two of them never both see "another
+owner is left".
 """
 
 from __future__ import annotations
@@ -14,13 +16,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager
 
-from praisonai_platform.accounts import service as users
 from praisonai_platform.activity import service as activity
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
 from praisonai_platform.db.models import Member, MemberRole, User
-from praisonai_platform.workspaces.permissions import ROLE_RANK, Access, Action, workspace_access
+from praisonai_platform.workspaces.permissions import (
+    ROLE_RANK,
+    Access,
+    Action,
+    require_credential,
+    workspace_access,
+)
 
 PRIVILEGED = frozenset({MemberRole.ADMIN, MemberRole.OWNER})
 
@@ -43,16 +50,26 @@ async def add(
     actor: Actor,
     workspace_id: str,
     *,
-    user_id: str | None = None,
-    email: str | None = None,
+    user_id: str,
     role: MemberRole | str = MemberRole.MEMBER,
+    direct_allowed: bool = False,
 ) -> Member:
-    """Add the user named by `user_id` or `email` (exactly one)."""
+    """Make the user `user_id` a member at once, without asking them: only where the operator
+    allows it (`direct_allowed`, see members.settings.direct_membership_allowed). Everyone
+    else invites by email (workspaces.invitations) and the person accepts."""
     role = _as_role(role)
     access = await workspace_access(session, actor, workspace_id, Action.MEMBER_MANAGE)
     if role in PRIVILEGED:
         access.require(Action.MEMBER_GRANT_PRIVILEGED)
-    user = await _find_user(session, user_id=user_id, email=email)
+    if not direct_allowed:
+        raise Forbidden(
+            "people join by accepting an invitation: invite their email instead "
+            "(adding by user_id is off on this server)",
+            code="direct_membership_disabled",
+        )
+    user = await session.get(User, user_id)
+    if user is None:
+        raise ValidationFailed("user_id: no user has this user_id", code="unknown_user")
     member = Member(workspace_id=workspace_id, user_id=user.id, role=role, user=user)
     if await _member_of(session, workspace_id, user.id) is not None or not await _try_insert(
         session, member
@@ -156,8 +173,9 @@ def _as_role(value: MemberRole | str) -> MemberRole:
 
 
 def _require_write(access: Access) -> None:
-    if not access.credential_allows(Action.MEMBER_MANAGE):
-        raise Forbidden("this credential does not allow changing memberships")
+    """Leaving or stepping down: any role may, but not every credential (read-only keys,
+    agents' keys: 403 with the credential's code)."""
+    require_credential(access.actor, Action.MEMBER_MANAGE)
 
 
 async def _ensure_another_owner(session: AsyncSession, workspace_id: str, problem: str) -> None:
@@ -190,21 +208,6 @@ async def _member_of(session: AsyncSession, workspace_id: str, user_id: str) -> 
     return await session.scalar(
         select(Member.id).where(Member.workspace_id == workspace_id, Member.user_id == user_id)
     )
-
-
-async def _find_user(session: AsyncSession, *, user_id: str | None, email: str | None) -> User:
-    if (user_id is None) == (email is None):
-        raise ValidationFailed("give exactly one of user_id or email", code="validation_failed")
-    if user_id is not None:
-        user = await session.get(User, user_id)
-        field = "user_id"
-    else:
-        assert email is not None
-        user = await users.get_by_email(session, email)
-        field = "email"
-    if user is None:
-        raise ValidationFailed(f"{field}: no user has this {field}", code="unknown_user")
-    return user
 
 
 async def _try_insert(session: AsyncSession, member: Member) -> bool:

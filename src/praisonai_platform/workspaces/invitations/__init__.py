@@ -1,0 +1,1 @@
+"""Invitations: how a person joins a workspace, by accepting."""
