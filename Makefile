@@ -14,11 +14,9 @@ PYTEST_ARGS ?=
 
 install: $(INSTALLED)
 
-# --no-compile: Python compiles each module when it is first imported, rather than every module
-# of every package at install time (a third of a fresh install).
 $(INSTALLED): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(INSTALLED)
 
