@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 
 from praisonai_platform import __version__
@@ -24,7 +25,12 @@ from praisonai_platform.api.http_settings import load_http_settings
 from praisonai_platform.api.limits import RequestGuard
 from praisonai_platform.api.rate_limits import RateLimitMiddleware, load_rate_limit_settings
 from praisonai_platform.api.router import api_router
-from praisonai_platform.api.security_headers import install_security_headers
+from praisonai_platform.api.security_headers import (
+    DOCS_ASSETS_URL,
+    DOCS_URL,
+    REDOC_URL,
+    install_security_headers,
+)
 from praisonai_platform.api.shutdown import draining_on_signals
 from praisonai_platform.billing.settings import load_billing_settings
 from praisonai_platform.core.operations_settings import (
@@ -89,7 +95,11 @@ def create_app(server_settings: ServerSettings | None = None) -> FastAPI:
     """The application, with every setting read once, here: a bad value stops the start (rather
     than failing a request later), and the routes read them from `app.state`."""
     settings = server_settings or load_server_settings()
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served from the installed package, never a CDN.
+    app = FastAPIOffline(
+        docs_url=DOCS_URL,
+        redoc_url=REDOC_URL,
+        static_url=DOCS_ASSETS_URL,
         title="praisonai-platform",
         version=__version__,
         description="Work tracking for teams of people and AI agents.",

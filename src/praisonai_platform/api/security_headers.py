@@ -9,7 +9,7 @@ errors, so 404s, 413s, 422s from the request guard and 500s carry the headers as
 - a Content-Security-Policy: for JSON and other non-pages `default-src 'none'`; for HTML pages
   only the server's own scripts, styles and images; for the admin UI the same plus the inline
   scripts sqladmin's templates ship (allowed by their hash, not by 'unsafe-inline'); for the
-  OpenAPI pages (/docs, /redoc) the CDN they load from. Every policy has
+  OpenAPI pages (/docs, /redoc) the same, with Swagger UI's inline start script. Every policy has
   `frame-ancestors 'none'`;
 - `Strict-Transport-Security` when the public URL is https.
 """
@@ -50,15 +50,14 @@ PAGE_POLICY = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
-# FastAPI's /docs and /redoc load Swagger UI and ReDoc from a CDN; the inline script /docs
-# starts Swagger UI with is allowed by its hash, computed on the way out.
-_CDN = "https://cdn.jsdelivr.net"
+# The OpenAPI pages: Swagger UI and ReDoc come from the server itself (fastapi-offline's copies),
+# the inline script /docs starts Swagger UI with is allowed by its hash, computed on the way out;
+# both inject their own styles, and ReDoc renders in a worker made from a blob.
+DOCS_URL, REDOC_URL, DOCS_ASSETS_URL = "/docs", "/redoc", "/docs-assets"
 DOCS_POLICY = (
-    f"default-src 'none'; script-src {_CDN}{{hashes}}; style-src {_CDN} "
-    "https://fonts.googleapis.com 'unsafe-inline'; font-src https://fonts.gstatic.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "connect-src 'self'; worker-src blob:; form-action 'none'; base-uri 'none'; "
-    "frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:; img-src 'self' data:; connect-src 'self'; worker-src blob:; "
+    "form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 
@@ -165,8 +164,8 @@ def install_security_headers(app: FastAPI, settings: HttpSettings, public_url: s
         )
     address = settings.public_url or public_url
     hsts = settings.hsts_max_age_seconds if address and address.startswith("https://") else None
-    docs = [path for path in (app.docs_url, app.redoc_url) if path]
-    if app.docs_url and app.swagger_ui_oauth2_redirect_url:
+    docs = [DOCS_URL, REDOC_URL]
+    if app.swagger_ui_oauth2_redirect_url:
         docs.append(app.swagger_ui_oauth2_redirect_url)
     build = app.build_middleware_stack
 
