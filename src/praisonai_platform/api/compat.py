@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from praisonai_platform.core.enums import ActorType, AgentStatus, IssueStatus
 from praisonai_platform.core.server_settings import ServerSettings
+from praisonai_platform.workspaces.permissions import WORKSPACE_NOT_FOUND
 
 DIALECT_019 = "0.1.9"
 API_PREFIX = "/api/v1"
@@ -45,9 +46,6 @@ ACTOR_TYPE_019 = {ActorType.USER.value: "member"}
 DEFAULT_ISSUE_PREFIX_019 = "ISS"
 DEFAULT_AGENT_STATUS_019 = AgentStatus.OFFLINE.value
 NOT_A_MEMBER_019 = "Not a member of this workspace or insufficient role"
-# What workspace_access answers for a workspace the caller is not a member of, or that does not
-# exist (the two are one answer, so existence is not revealed).
-WORKSPACE_NOT_FOUND = "workspace not found"
 
 Json = Any
 

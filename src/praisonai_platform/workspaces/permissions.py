@@ -25,6 +25,10 @@ from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.errors import Forbidden, NotFound
 from praisonai_platform.db.models import Member, MemberRole, Workspace
 
+# The one answer for a workspace the caller is not a member of and one that does not exist (so
+# existence is not revealed); the 0.1.9 dialect recognises it to answer 403 instead.
+WORKSPACE_NOT_FOUND = "workspace not found"
+
 ROLE_RANK = {MemberRole.MEMBER: 1, MemberRole.ADMIN: 2, MemberRole.OWNER: 3}
 # An agent acting through its API key has these rights at most, whatever its owner's role.
 AGENT_MAX_ROLE = MemberRole.MEMBER
@@ -269,7 +273,7 @@ async def workspace_access(
         )
     row = (await session.execute(statement)).one_or_none()
     if row is None:
-        raise NotFound("workspace not found")
+        raise NotFound(WORKSPACE_NOT_FOUND)
     access = Access(actor=actor, workspace=row.Workspace, member=row.Member)
     if not PERMISSIONS[action].or_own:
         access.require(action)

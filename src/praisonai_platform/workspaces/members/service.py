@@ -23,6 +23,7 @@ from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
 from praisonai_platform.db.models import Member, MemberRole, User
 from praisonai_platform.workspaces.permissions import (
     ROLE_RANK,
+    WORKSPACE_NOT_FOUND,
     Access,
     Action,
     require_credential,
@@ -160,7 +161,7 @@ async def _locked_access(session: AsyncSession, actor: Actor, workspace_id: str)
         .execution_options(populate_existing=True)
     )
     if fresh is None:
-        raise NotFound("workspace not found")
+        raise NotFound(WORKSPACE_NOT_FOUND)
     return access
 
 
