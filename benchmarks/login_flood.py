@@ -54,9 +54,9 @@ def start(environment: dict[str, str], port: int) -> subprocess.Popen[bytes]:
 
 
 async def register(client: httpx.AsyncClient, email: str) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/auth/register", json={"email": email, "password": PASSWORD}
-    )
+    account = {"email": email, "password": PASSWORD}
+    (await client.post("/api/v1/auth/register", json=account)).raise_for_status()
+    response = await client.post("/api/v1/auth/login", json=account)
     response.raise_for_status()
     return {"Authorization": f"Bearer {response.json()['token']}"}
 

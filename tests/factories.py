@@ -22,6 +22,7 @@ from sqlalchemy import event, select
 from praisonai_platform.accounts import passwords, tokens
 from praisonai_platform.core.server_settings import ServerSettings
 from praisonai_platform.db import get_engine, session_scope
+from praisonai_platform.db.engine import engines_behind
 from praisonai_platform.db.models import ActivityLog, Issue, Member, User
 
 API = "/api/v1"
@@ -199,13 +200,15 @@ def key_headers(key: str, *, header: str = "bearer") -> dict[str, str]:
 def counting_statements() -> Iterator[list[str]]:
     """The SQL statements the process's engine sends while the block runs."""
     statements: list[str] = []
-    engine = get_engine().sync_engine
+    engines = [engine.sync_engine for engine in engines_behind(get_engine())]
 
     def count(*args: Any) -> None:
         statements.append(args[2])
 
-    event.listen(engine, "before_cursor_execute", count)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)

@@ -8,6 +8,7 @@ import pytest
 
 from praisonai_platform.config import ConfigurationError, derive_alembic_database_url, load_settings
 from praisonai_platform.db import create_database_engine
+from praisonai_platform.db.engine import read_only_engine
 
 MEMORY = "sqlite+aiosqlite:///:memory:"
 PG_FIELDS = {
@@ -249,4 +250,6 @@ def test_pool_settings_apply_to_postgresql_only(monkeypatch: pytest.MonkeyPatch)
     postgres = create_database_engine(load_settings(database_url="postgresql+asyncpg://u@h/db"))
     sqlite = create_database_engine(load_settings(database_url="sqlite+aiosqlite:///./p.db"))
     assert (postgres.pool.size(), postgres.pool._max_overflow) == (2, 0)  # type: ignore[attr-defined]
-    assert sqlite.pool.size() == 5  # type: ignore[attr-defined]
+    # A SQLite file has one writer connection, and readers in SQLAlchemy's default pool.
+    assert sqlite.pool.size() == 1  # type: ignore[attr-defined]
+    assert read_only_engine(sqlite).pool.size() == 5  # type: ignore[attr-defined]

@@ -79,7 +79,9 @@ class Settings(BaseSettings):
         description="Connections opened beyond the pool under load (PostgreSQL).",
     )
     database_pool_pre_ping: bool = Field(
-        default=True, description="Test a pooled connection before using it."
+        default=True,
+        description="Test a pooled PostgreSQL connection before using it (a SQLite file's "
+        "connections are never dropped, so they are not tested).",
     )
     database_connect_timeout_seconds: float = Field(
         default=5.0, gt=0, description="How long to wait for a new database connection."

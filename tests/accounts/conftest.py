@@ -28,6 +28,7 @@ from tests.api.conftest import (  # noqa: F401  (fixtures shared with the API te
     make_workspace,
     server_settings,
 )
+from tests.registration import sign_up
 
 GOOGLE = "http://google.test"
 CORP = "http://corp.test"
@@ -110,15 +111,12 @@ async def register_verified(
     email: str = "ada@example.com",
     password: str = "a long password",
 ) -> dict[str, Any]:
-    """Register with a password and follow the verification link that was mailed."""
-    registered = await client.post(
-        "/api/v1/auth/register", json={"email": email, "password": password}
-    )
-    assert registered.status_code == 201, registered.text
-    mail = outbox.last(registered.json()["user"]["email"], "verify_email")
+    """Register with a password, signed in, and follow the verification link that was mailed."""
+    registered = await sign_up(client, email, password)
+    mail = outbox.last(registered["user"]["email"], "verify_email")
     verified = await client.post("/api/v1/auth/verify-email", json={"token": mail.token})
     assert verified.status_code == 200 and verified.json()["email_verified"], verified.text
-    return dict(registered.json())
+    return registered
 
 
 def link_walk(client: httpx.AsyncClient, browser: httpx.AsyncClient):  # type: ignore[no-untyped-def]  # noqa: F811

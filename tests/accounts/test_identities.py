@@ -28,7 +28,9 @@ async def test_identities_are_listed_oldest_first(
     client: httpx.AsyncClient, providers: Providers, sign_in: Any
 ) -> None:
     account = await linked_twice(sign_in)
-    response = await client.get("/api/v1/auth/identities", headers=bearer(account["token"]))
+    response = await client.get(
+        "/api/v1/auth/identities", headers={**bearer(account["token"]), "Prefer": "count=exact"}
+    )
     assert response.status_code == 200
     assert response.headers["X-Total-Count"] == "2"
     listed = response.json()

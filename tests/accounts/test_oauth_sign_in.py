@@ -20,8 +20,16 @@ from praisonai_platform.accounts.oauth.settings import load_oauth_config
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import Nonce, User, UserProvider
 from tests.accounts.conftest import Providers, link_walk, provider_environment, register_verified
+from tests.registration import registrations_sign_in, sign_up
 
 CALLBACK = "http://testserver/api/v1/auth/oauth/{}/callback"
+
+
+@pytest.fixture(autouse=True)
+def _registrations_sign_in(app: FastAPI) -> None:
+    """These tests need password accounts signed in, not registration's own answers (those are
+    tested in tests/api/test_auth.py and tests/security): no second argon2 run per sign-up."""
+    registrations_sign_in(app)
 
 
 async def counts() -> tuple[int, int]:
@@ -162,10 +170,7 @@ async def test_a_verified_email_joins_an_account_whose_address_we_verified(
 async def test_an_account_whose_address_nobody_verified_is_not_joined(
     client: httpx.AsyncClient, providers: Providers, sign_in: Any
 ) -> None:
-    registered = await client.post(
-        "/api/v1/auth/register", json={"email": "ada@example.com", "password": "a long password"}
-    )
-    assert registered.status_code == 201
+    await sign_up(client, "ada@example.com", "a long password")
     response = await sign_in("google")
     assert response.status_code == 409, response.text
     assert response.json()["code"] == "account_exists_sign_in_to_link"
@@ -175,28 +180,24 @@ async def test_an_account_whose_address_nobody_verified_is_not_joined(
 async def test_the_signed_in_owner_links_explicitly(
     client: httpx.AsyncClient, providers: Providers, browser_at_providers: httpx.AsyncClient
 ) -> None:
-    registered = await client.post(
-        "/api/v1/auth/register", json={"email": "ada@example.com", "password": "a long password"}
-    )
-    token = registered.json()["token"]
+    registered = await sign_up(client, "ada@example.com", "a long password")
+    token = registered["token"]
     # Even an address the provider has not verified: the owner is signed in and asked.
     providers.corp.account.email_verified = False
     linked = await link_walk(client, browser_at_providers)("corp", token)
     assert linked.status_code == 200, linked.text
-    assert linked.json()["user"]["id"] == registered.json()["user"]["id"]
-    assert [i.provider for i in await identities_of(registered.json()["user"]["id"])] == ["corp"]
+    assert linked.json()["user"]["id"] == registered["user"]["id"]
+    assert [i.provider for i in await identities_of(registered["user"]["id"])] == ["corp"]
     # From now on the identity signs in to that account.
     again = await sign_in_walk(client, browser_at_providers, "corp")
-    assert again.json()["user"]["id"] == registered.json()["user"]["id"]
+    assert again.json()["user"]["id"] == registered["user"]["id"]
 
 
 async def test_a_link_started_before_signing_out_is_refused(
     client: httpx.AsyncClient, providers: Providers, browser_at_providers: httpx.AsyncClient
 ) -> None:
-    registered = await client.post(
-        "/api/v1/auth/register", json={"email": "ada@example.com", "password": "a long password"}
-    )
-    headers = {"Authorization": f"Bearer {registered.json()['token']}"}
+    registered = await sign_up(client, "ada@example.com", "a long password")
+    headers = {"Authorization": f"Bearer {registered['token']}"}
     started = await client.post("/api/v1/auth/oauth/google/link", headers=headers)
     assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 204
     approved = await browser_at_providers.get(started.json()["authorize_url"])
@@ -241,11 +242,8 @@ async def test_a_new_user_from_a_provider_has_a_verified_address(
 async def test_new_users_get_unique_derived_names(
     client: httpx.AsyncClient, providers: Providers, sign_in: Any
 ) -> None:
-    taken = await client.post(
-        "/api/v1/auth/register",
-        json={"email": "ada@elsewhere.org", "password": "a long password"},
-    )
-    assert taken.status_code == 201 and taken.json()["user"]["name"] == "ada"
+    taken = await sign_up(client, "ada@elsewhere.org", "a long password")
+    assert taken["user"]["name"] == "ada"
     response = await sign_in("google")
     assert response.status_code == 200, response.text
     assert response.json()["user"]["name"] not in ("", "ada")

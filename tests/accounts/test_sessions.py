@@ -19,6 +19,7 @@ from praisonai_platform.core.clock import utcnow
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import AccountToken, User, UserApiKey
 from tests.factories import PASSWORD, Person, create_api_key, key_headers
+from tests.registration import registrations_sign_in, sign_up
 
 AUTH = "/api/v1/auth"
 
@@ -142,16 +143,15 @@ async def test_the_minimum_length_is_the_operators(
     assert (refused.status_code, refused.json()["code"]) == (422, "password_too_short")
     app.state.account_settings = AccountSettings(min_length=1)
     tiny = await client.post(f"{AUTH}/register", json={"email": "t@example.com", "password": "z"})
-    assert tiny.status_code == 201, tiny.text
+    assert tiny.status_code == 202, tiny.text
 
 
 async def test_a_verification_link_works_once_for_its_address(
-    client: httpx.AsyncClient, outbox: MemoryMailer
+    client: httpx.AsyncClient, app: FastAPI, outbox: MemoryMailer
 ) -> None:
-    registered = await client.post(
-        f"{AUTH}/register", json={"email": "ada@example.com", "password": "a long password"}
-    )
-    assert registered.json()["user"]["email_verified"] is False
+    registrations_sign_in(app)
+    registered = await sign_up(client, "ada@example.com", "a long password")
+    assert registered["user"]["email_verified"] is False
     mail = outbox.last("ada@example.com", "verify_email")
     assert mail.token and mail.token in mail.text
     async with session_scope(read_only=True) as session:
@@ -161,22 +161,17 @@ async def test_a_verification_link_works_once_for_its_address(
     assert verified.status_code == 200 and verified.json()["email_verified"] is True
     again = await client.post(f"{AUTH}/verify-email", json={"token": mail.token})
     assert (again.status_code, again.json()["code"]) == (422, "invalid_account_token")
-    resend = await client.post(
-        f"{AUTH}/verify-email/resend", headers=bearer(registered.json()["token"])
-    )
+    resend = await client.post(f"{AUTH}/verify-email/resend", headers=bearer(registered["token"]))
     assert (resend.status_code, resend.json()["code"]) == (409, "email_already_verified")
 
 
 async def test_a_new_verification_link_replaces_the_old_and_links_expire(
-    client: httpx.AsyncClient, outbox: MemoryMailer
+    client: httpx.AsyncClient, app: FastAPI, outbox: MemoryMailer
 ) -> None:
-    registered = await client.post(
-        f"{AUTH}/register", json={"email": "ada@example.com", "password": "a long password"}
-    )
+    registrations_sign_in(app)
+    registered = await sign_up(client, "ada@example.com", "a long password")
     first = outbox.last("ada@example.com", "verify_email").token
-    resend = await client.post(
-        f"{AUTH}/verify-email/resend", headers=bearer(registered.json()["token"])
-    )
+    resend = await client.post(f"{AUTH}/verify-email/resend", headers=bearer(registered["token"]))
     assert resend.status_code == 202
     second = outbox.last("ada@example.com", "verify_email").token
     assert first != second
@@ -225,10 +220,8 @@ async def test_restricted_unverified_accounts_may_sign_in_but_not_change_things(
     client: httpx.AsyncClient, app: FastAPI, outbox: MemoryMailer
 ) -> None:
     app.state.account_settings = AccountSettings(unverified_accounts="restrict")
-    registered = await client.post(
-        f"{AUTH}/register", json={"email": "ada@example.com", "password": "a long password"}
-    )
-    headers = bearer(registered.json()["token"])
+    registered = await sign_up(client, "ada@example.com", "a long password")
+    headers = bearer(registered["token"])
     assert (await client.get(f"{AUTH}/me", headers=headers)).status_code == 200
     assert (await client.get("/api/v1/workspaces/", headers=headers)).status_code == 200
     refused = await client.post("/api/v1/workspaces/", json={"name": "Mine"}, headers=headers)
@@ -277,6 +270,18 @@ async def test_the_sdk_signs_out_changes_and_resets_passwords_and_verifies(
         with pytest.raises(PlatformError) as pending:
             await sdk.register(email=person.email, password="whatever it is")
         assert pending.value.code == "registration_pending"
+
+
+async def test_the_sdk_signs_a_new_account_in_after_the_answer_every_registration_gets(
+    app: FastAPI, client: httpx.AsyncClient, outbox: MemoryMailer
+) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with AsyncPlatformClient("http://testserver", transport=transport) as sdk:
+        session = await sdk.register(email="New@Example.com", password=PASSWORD, name="newbie")
+        assert sdk.token == session.token
+        me = await sdk.me()
+    assert (me.email, me.name, me.email_verified) == ("new@example.com", "newbie", False)
+    assert outbox.last("new@example.com", "verify_email").token
 
 
 async def test_account_mail_goes_through_smtp_when_configured(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +12,7 @@ from typer.testing import CliRunner
 from praisonai_platform.accounts import passwords
 from praisonai_platform.cli.app import app
 from praisonai_platform.config import derive_alembic_database_url
+from tests.forkserver import run_cli
 
 runner = CliRunner()
 
@@ -80,11 +79,9 @@ def test_user_create_without_a_terminal_or_password_is_an_error_line(
     db_url: str, database: Engine
 ) -> None:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "PLATFORM_"))}
-    completed = subprocess.run(
-        [sys.executable, "-m", "praisonai_platform", "user", "create",
-         "--email", "nobody@example.com", "--database-url", db_url],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, env=environment, timeout=60,
-        check=False,
+    completed = run_cli(
+        "user", "create", "--email", "nobody@example.com", "--database-url", db_url,
+        env=environment, timeout=60,
     )  # fmt: skip
     assert completed.returncode == 2
     assert completed.stderr.startswith("error: no password"), completed.stderr

@@ -33,7 +33,9 @@ async def test_workspace_activity_newest_first_and_paged(  # type: ignore[no-unt
     ws = (await make_workspace(owner))["id"]
     label = await client.post(f"{API}/{ws}/labels", json={"name": "bug"}, headers=owner.headers)
     agent = await client.post(f"{API}/{ws}/agents/", json={"name": "bot"}, headers=owner.headers)
-    response = await client.get(f"{API}/{ws}/activity", headers=owner.headers)
+    response = await client.get(
+        f"{API}/{ws}/activity", headers={**owner.headers, "Prefer": "count=exact"}
+    )
     assert response.status_code == 200, response.text
     rows = response.json()
     assert [(r["entity_type"], r["action"]) for r in rows] == [
@@ -133,7 +135,9 @@ async def test_issue_activity(client: httpx.AsyncClient, make_user, make_workspa
     await client.post(f"{API}/{ws}/issues/{other.id}/labels/{label['id']}", headers=owner.headers)
     await client.delete(f"{API}/{ws}/issues/{issue.id}/labels/{label['id']}", headers=owner.headers)
 
-    response = await client.get(f"{API}/{ws}/issues/ENG-1/activity", headers=owner.headers)
+    response = await client.get(
+        f"{API}/{ws}/issues/ENG-1/activity", headers={**owner.headers, "Prefer": "count=exact"}
+    )
     assert response.status_code == 200, response.text
     rows = response.json()
     assert [(r["action"], r["issue_id"]) for r in rows] == [

@@ -55,7 +55,9 @@ async def test_create_list_get_update_delete(
     assert (full["runtime_mode"], full["runtime_config"]["model"]) == ("cloud", "x")
     assert (full["max_concurrent_tasks"], full["description"]) == (1000, "writes")
 
-    listed = await client.get(agents_url(ws, ""), headers=owner.headers)
+    listed = await client.get(
+        agents_url(ws, ""), headers={**owner.headers, "Prefer": "count=exact"}
+    )
     assert [a["id"] for a in listed.json()] == [agent["id"], full["id"]]
     assert listed.headers["X-Total-Count"] == "2"
 

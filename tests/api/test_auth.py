@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pytest
+from fastapi import FastAPI
 
 from praisonai_platform.config import ConfigurationError
 from praisonai_platform.core.server_settings import ServerSettings
 from tests.factories import TEST_SECRET
+from tests.registration import registrations_sign_in
 
 
 async def register(client: httpx.AsyncClient, email: str, password: str = "s3cret-pass", **extra):  # type: ignore[no-untyped-def]
@@ -23,37 +25,54 @@ async def register(client: httpx.AsyncClient, email: str, password: str = "s3cre
 
 async def test_register_login_me(client: httpx.AsyncClient) -> None:
     created = await register(client, "Ada@Example.COM", name="ada")
-    assert created.status_code == 201, created.text
-    body = created.json()
-    assert body["user"]["email"] == "ada@example.com"
-    assert body["user"]["name"] == "ada"
-    assert body["token"] == body["access_token"]
+    # By default nobody is signed in by registering: the new account signs in with its password.
+    assert created.status_code == 202, created.text
+    assert created.json()["status"] == "accepted" and "token" not in created.json()
     login = await client.post(
         "/api/v1/auth/login", json={"email": " ADA@example.com ", "password": "s3cret-pass"}
     )
     assert login.status_code == 200, login.text
-    me = await client.get(
-        "/api/v1/auth/me", headers={"Authorization": f"Bearer {login.json()['token']}"}
-    )
+    body = login.json()
+    assert body["user"]["email"] == "ada@example.com"
+    assert body["user"]["name"] == "ada"
+    assert body["token"] == body["access_token"]
+    me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.status_code == 200
     assert me.json()["id"] == body["user"]["id"]
     assert "password_hash" not in me.json()
 
 
+async def test_a_registration_that_signs_in_answers_201_with_a_token(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    registrations_sign_in(app)
+    created = await register(client, "Ada@Example.COM", name="ada")
+    assert created.status_code == 201, created.text
+    body = created.json()
+    assert (body["user"]["email"], body["user"]["name"]) == ("ada@example.com", "ada")
+    me = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {body['token']}"})
+    assert me.json()["id"] == body["user"]["id"]
+
+
 async def test_emails_are_unique_case_insensitively(client: httpx.AsyncClient) -> None:
     first = await register(client, "me@a.com")
-    assert first.status_code == 201
-    again = await register(client, "ME@A.com")
+    again = await register(client, "ME@A.com", "another-pass")
     # No second account, and no "taken" either: the owner gets a message instead.
-    assert again.status_code == 202
+    assert first.status_code == again.status_code == 202
+    assert again.json() == first.json()
     assert "token" not in again.json() and "code" not in again.json()
     login = await client.post(
         "/api/v1/auth/login", json={"email": "me@a.com", "password": "s3cret-pass"}
     )
-    assert login.json()["user"]["id"] == first.json()["user"]["id"]
+    assert login.status_code == 200, login.text
+    taken_over = await client.post(
+        "/api/v1/auth/login", json={"email": "me@a.com", "password": "another-pass"}
+    )
+    assert taken_over.status_code == 401
 
 
-async def test_missing_names_are_derived_uniquely(client: httpx.AsyncClient) -> None:
+async def test_missing_names_are_derived_uniquely(app: FastAPI, client: httpx.AsyncClient) -> None:
+    registrations_sign_in(app)  # the answers show the names
     first = await register(client, "me@a.com")
     second = await register(client, "me@b.com")
     assert (first.status_code, second.status_code) == (201, 201)
@@ -62,7 +81,7 @@ async def test_missing_names_are_derived_uniquely(client: httpx.AsyncClient) -> 
 
 
 async def test_a_taken_explicit_name_is_a_conflict(client: httpx.AsyncClient) -> None:
-    assert (await register(client, "a@x.com", name="sam")).status_code == 201
+    assert (await register(client, "a@x.com", name="sam")).status_code == 202
     response = await register(client, "b@x.com", name="sam")
     assert (response.status_code, response.json()["code"]) == (409, "name_taken")
 
@@ -92,7 +111,7 @@ async def test_bad_registrations_are_422(
 
 async def test_long_passwords_are_not_truncated(client: httpx.AsyncClient) -> None:
     password = "p" * 100 + "A"
-    assert (await register(client, "long@x.com", password)).status_code == 201
+    assert (await register(client, "long@x.com", password)).status_code == 202
     wrong = await client.post(
         "/api/v1/auth/login", json={"email": "long@x.com", "password": "p" * 100 + "B"}
     )

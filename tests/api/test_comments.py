@@ -69,7 +69,9 @@ async def test_comment_lifecycle(client: httpx.AsyncClient, make_user, make_work
     )
     assert slash.status_code == 201
 
-    listed = await client.get(comments_url(ws, "ENG-1"), headers=owner.headers)
+    listed = await client.get(
+        comments_url(ws, "ENG-1"), headers={**owner.headers, "Prefer": "count=exact"}
+    )
     assert listed.status_code == 200
     assert [c["content"] for c in listed.json()] == ["  First!  ", "a reply", "third"]
     assert listed.headers["X-Total-Count"] == "3"

@@ -80,7 +80,9 @@ async def test_invite_list_and_accept(client: httpx.AsyncClient, team: dict[str,
     )
     assert guest.id not in await roles(team["id"])
 
-    mine = await client.get(f"{API}/invitations", headers=guest.headers)
+    mine = await client.get(
+        f"{API}/invitations", headers={**guest.headers, "Prefer": "count=exact"}
+    )
     assert mine.status_code == 200 and mine.headers["X-Total-Count"] == "1"
     [received] = mine.json()
     assert (received["id"], received["workspace_name"], received["invited_by_name"]) == (

@@ -52,7 +52,9 @@ async def test_create_get_and_list(client: httpx.AsyncClient, world: World) -> N
     assert by_id.status_code == 200 and by_id.json() == run
 
     second = await create_run(client, world, max_attempts=1)
-    listed = await client.get(world.url("/runs"), headers=world.member.headers)
+    listed = await client.get(
+        world.url("/runs"), headers={**world.member.headers, "Prefer": "count=exact"}
+    )
     assert listed.status_code == 200
     assert [r["id"] for r in listed.json()] == [second["id"], run["id"]]  # newest first
     assert listed.headers["X-Total-Count"] == "2"

@@ -45,7 +45,7 @@ async def test_events_of_a_run_and_of_a_workspace(client: httpx.AsyncClient, wor
     run_id = await finish_a_run(client, world)
     other = await create_run(client, world)
     url = world.url(f"/runs/{run_id}/events")
-    listed = await client.get(url, headers=world.member.headers)
+    listed = await client.get(url, headers={**world.member.headers, "Prefer": "count=exact"})
     assert listed.status_code == 200, listed.text
     assert [e["event_type"] for e in listed.json()] == [
         "run_completed",

@@ -71,7 +71,9 @@ async def test_register_list_and_status(client: httpx.AsyncClient, world: World,
     assert worker["registered_by_user_id"] == world.member.id
     assert worker["stopped_at"] is None and "registered_by" not in worker["details"]
 
-    mine = await client.get(f"{API}/workers", headers=world.member.headers)
+    mine = await client.get(
+        f"{API}/workers", headers={**world.member.headers, "Prefer": "count=exact"}
+    )
     assert [w["id"] for w in mine.json()] == ["box-1"] and mine.headers["X-Total-Count"] == "1"
     assert (await client.get(f"{API}/workers/", headers=world.outsider.headers)).json() == []
     hidden = await client.get(f"{API}/workers/box-1", headers=world.outsider.headers)

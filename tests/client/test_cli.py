@@ -21,6 +21,7 @@ import pytest
 
 from praisonai_platform.client import PlatformClient
 from tests.client.conftest import PASSWORD, unique_email
+from tests.forkserver import run_cli
 from tests.live.conftest import LiveServer, free_port
 
 pytestmark = pytest.mark.sqlite_only
@@ -37,7 +38,7 @@ class Result:
 
 
 class Cli:
-    """Runs `python -m praisonai_platform …` with its own config directory."""
+    """Runs `python -m praisonai_platform …` (see tests/forkserver.py) with its own config."""
 
     def __init__(self, server: LiveServer, config_dir: Path) -> None:
         self.server = server
@@ -49,16 +50,23 @@ class Cli:
             "COLUMNS": "200",
         }
 
-    def __call__(self, *args: str, stdin: str | None = None, **environment: str) -> Result:
-        completed = subprocess.run(
-            [sys.executable, "-m", "praisonai_platform", *args],
-            input=stdin,
-            env={**self.environment, **environment},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+    def __call__(
+        self, *args: str, stdin: str | None = None, fresh: bool = False, **environment: str
+    ) -> Result:
+        """A process of its own, forked from one that imported the command line already;
+        `fresh` starts a new interpreter, as the console script does."""
+        if fresh:
+            completed = subprocess.run(
+                [sys.executable, "-m", "praisonai_platform", *args],
+                input=stdin,
+                env={**self.environment, **environment},
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+        else:
+            completed = run_cli(*args, input=stdin, env={**self.environment, **environment})
         assert "Traceback" not in completed.stderr, completed.stderr
         return Result(completed.returncode, completed.stdout, completed.stderr)
 
@@ -162,6 +170,16 @@ def test_login_with_a_wrong_password_fails_in_one_line(cli: Cli) -> None:
     assert right.out.startswith(f"Signed in as {email}")
     assert cli.session_file.read_text() != session
 
+    # Registering a taken email signs in only with its password, and says so neutrally.
+    signed_in = cli.session_file.read_text()
+    taken = cli("register", "-e", email, "--password-stdin", stdin="another long password\n")
+    assert_one_line_error(
+        taken,
+        "If this address can be used, a message is on its way to it: follow its link to verify "
+        "the address, then sign in. Could not sign in with this password.",
+    )
+    assert cli.session_file.read_text() == signed_in
+
 
 def test_issue_keys_find_their_workspace_and_errors_are_one_line(cli: Cli) -> None:
     cli.register()
@@ -196,7 +214,8 @@ def test_issue_keys_find_their_workspace_and_errors_are_one_line(cli: Cli) -> No
 
 def test_a_server_that_is_down_is_one_line_and_a_failure(cli: Cli) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    down = cli("issue", "list", "--url", url, PLATFORM_TOKEN="some-token")
+    # A fresh interpreter, as people start it: what reaches the terminal and the exit status.
+    down = cli("issue", "list", "--url", url, fresh=True, PLATFORM_TOKEN="some-token")
     assert down.code == 1
     assert down.out == ""
     assert down.err.startswith(f"error: cannot reach {url}")
@@ -253,7 +272,8 @@ def test_login_and_register_without_a_terminal_say_what_to_pass(cli: Cli) -> Non
 TYPE_TAG = re.compile(r"<(str|bool|int|float|list\[|int range|float range|path|datetime|uuid)")
 
 
-def test_help_shows_no_type_tags() -> None:
+def test_help_shows_no_type_tags(monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer.testing
     from typer.main import get_command
     from typer.testing import CliRunner
 
@@ -264,9 +284,12 @@ def test_help_shows_no_type_tags() -> None:
         for name, child in getattr(command, "commands", {}).items():
             yield from paths(child, (*prefix, name))
 
+    # Built once: building the command tree from the app is most of what each --help costs.
+    root = get_command(app)
+    monkeypatch.setattr(typer.testing, "_get_command", lambda _: root)
     runner = CliRunner()
     helps = {}
-    for path in paths(get_command(app), ()):
+    for path in paths(root, ()):
         result = runner.invoke(app, [*path, "--help"], env={"COLUMNS": "120"})
         assert result.exit_code == 0, (path, result.output)
         helps[" ".join(path)] = result.output

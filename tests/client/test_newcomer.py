@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.client.conftest import PASSWORD, unique_email
+from tests.forkserver import run_cli
 from tests.live.conftest import free_port
 
 pytestmark = pytest.mark.sqlite_only
@@ -80,17 +81,14 @@ def server(project: Path) -> Iterator[str]:
 
 
 def cli(project: Path, base_url: str, *args: str, stdin: str | None = None) -> str:
-    completed = subprocess.run(
-        [sys.executable, "-m", "praisonai_platform", *args],
+    completed = run_cli(
+        *args,
         cwd=project,
         env=clean_environment(
             PLATFORM_CONFIG_DIR=str(project / ".config"), PLATFORM_URL=base_url, COLUMNS="200"
         ),
         input=stdin,
-        capture_output=True,
-        text=True,
         timeout=180,
-        check=False,
     )
     assert completed.returncode == 0, (args, completed.stdout, completed.stderr)
     assert "Traceback" not in completed.stderr

@@ -103,7 +103,8 @@ def test_lists_filter_search_and_page(api: Any, workspace: Any) -> None:
     assert isinstance(page, Page)
     assert (keys(page), page.total, page.has_more) == (["ENG-1", "ENG-2"], 3, True)
     rest = api.issues.list(workspace.id, limit=2, cursor=page.next_cursor)
-    assert (keys(rest), rest.total, rest.next_cursor) == (["ENG-3"], 3, None)
+    # the total comes with the first page only: counting costs the server a scan
+    assert (keys(rest), rest.total, rest.next_cursor) == (["ENG-3"], None, None)
     assert [i.identifier for i in api.issues.iter(workspace.id, limit=1)] == [
         "ENG-1",
         "ENG-2",

@@ -41,12 +41,12 @@ def secret_file(database_url: str) -> Path:
 
 
 def register(server: LiveServer) -> str:
-    response = httpx.post(
-        f"{server.base_url}/api/v1/auth/register",
-        json={"email": unique_email("serve"), "password": PASSWORD},
-        timeout=30,
-    )
-    assert response.status_code in (200, 201), response.text
+    """Register a new account and sign in (registration answers 202 by default)."""
+    account = {"email": unique_email("serve"), "password": PASSWORD}
+    registered = httpx.post(f"{server.base_url}/api/v1/auth/register", json=account, timeout=30)
+    assert registered.status_code == 202, registered.text
+    response = httpx.post(f"{server.base_url}/api/v1/auth/login", json=account, timeout=30)
+    assert response.status_code == 200, response.text
     return str(response.json()["token"])
 
 

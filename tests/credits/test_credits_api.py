@@ -51,7 +51,9 @@ async def test_the_ledger_is_paged_newest_first_and_private(
     for amount in range(1, 6):
         await fund(ada.id, amount)
     await fund(bob.id, 100)
-    first = await client.get("/api/v1/credits/ledger?limit=2", headers=ada.headers)
+    first = await client.get(
+        "/api/v1/credits/ledger?limit=2", headers={**ada.headers, "Prefer": "count=exact"}
+    )
     assert first.status_code == 200, first.text
     assert first.headers["X-Total-Count"] == "5"
     assert 'rel="next"' in first.headers["Link"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -14,20 +13,13 @@ from praisonai_platform.billing import service as credits
 from praisonai_platform.config import derive_alembic_database_url
 from praisonai_platform.db import get_engine, reset_engine, session_scope
 from praisonai_platform.db.models import User
+from tests.forkserver import run_cli
 
 
 def verify(database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "PLATFORM_"))}
     environment["DATABASE_URL"] = database_url
-    return subprocess.run(
-        [sys.executable, "-m", "praisonai_platform", "credits", "verify"],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli("credits", "verify", cwd=cwd, env=environment)
 
 
 async def test_verify_passes_on_a_balanced_ledger_and_lists_drift(

@@ -8,8 +8,16 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from praisonai_platform.db import get_engine, session_scope
-from praisonai_platform.db.models import Issue, Workspace
+from praisonai_platform.config import Settings
+from praisonai_platform.core.actors import Actor
+from praisonai_platform.db import (
+    create_database_engine,
+    create_session_factory,
+    get_engine,
+    session_scope,
+)
+from praisonai_platform.db.models import ActivityLog, Issue, Member, User, Workspace
+from praisonai_platform.issues import service as issues
 
 WRITERS = 50
 
@@ -130,3 +138,64 @@ async def test_default_in_memory_database_keeps_every_concurrent_insert() -> Non
     async with session_scope(read_only=True) as session:
         count = await session.scalar(select(func.count()).select_from(Issue))
         assert count == 300
+
+
+async def make_owner(sessions: async_sessionmaker[AsyncSession], workspace_id: str) -> Actor:
+    async with session_scope(sessions) as session:
+        user = User(name="owner", email=f"owner-{workspace_id}@example.com")
+        session.add(user)
+        await session.flush()
+        session.add(Member(workspace_id=workspace_id, user_id=user.id, role="owner"))
+    return Actor.for_user(user)
+
+
+async def create_through_the_service(
+    sessions: async_sessionmaker[AsyncSession], actor: Actor, workspace_id: str, count: int
+) -> list[int]:
+    async def create(i: int) -> int:
+        async with session_scope(sessions) as session:
+            issue = await issues.create(session, actor, workspace_id, title=f"issue {i}")
+            return issue.issue_number
+
+    return await asyncio.gather(*(create(i) for i in range(count)))
+
+
+async def test_concurrent_creates_through_the_service_are_numbered_1_to_n_with_their_activity(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    workspace_id = await make_workspace(session_factory)
+    owner = await make_owner(session_factory, workspace_id)
+    numbers = await create_through_the_service(session_factory, owner, workspace_id, WRITERS)
+    assert sorted(numbers) == list(range(1, WRITERS + 1))
+    async with session_scope(session_factory, read_only=True) as session:
+        identifiers = select(Issue.identifier).where(Issue.workspace_id == workspace_id)
+        keys = set(await session.scalars(identifiers))
+        created = await session.scalar(
+            select(func.count())
+            .select_from(ActivityLog)
+            .where(ActivityLog.workspace_id == workspace_id, ActivityLog.action == "created")
+            .where(ActivityLog.entity_type == "issue")
+        )
+    assert keys == {f"ENG-{n}" for n in range(1, WRITERS + 1)}
+    assert created == WRITERS
+    assert await read_counter(session_factory, workspace_id) == WRITERS
+
+
+@pytest.mark.sqlite_only
+async def test_writers_of_two_processes_on_one_file_lose_nothing(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """A second engine on the same file stands for another process: its writers meet this one's
+    at SQLite's write lock (retried in asyncio), and still every create gets its own number."""
+    workspace_id = await make_workspace(session_factory)
+    owner = await make_owner(session_factory, workspace_id)
+    other = create_database_engine(settings)
+    try:
+        half = WRITERS // 2
+        here, there = await asyncio.gather(
+            create_through_the_service(session_factory, owner, workspace_id, half),
+            create_through_the_service(create_session_factory(other), owner, workspace_id, half),
+        )
+    finally:
+        await other.dispose()
+    assert sorted(here + there) == list(range(1, 2 * half + 1))

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from praisonai_platform.config import derive_alembic_database_url, load_settings
-from praisonai_platform.db import migrate
+from praisonai_platform.db import migrate, search_ddl
 from praisonai_platform.db.base import Base
 from praisonai_platform.db.schema import head_revision
 
@@ -42,7 +42,8 @@ def table_names(database_url: str) -> set[str]:
     engine = create_engine(derive_alembic_database_url(database_url))
     try:
         with engine.connect() as connection:
-            return set(inspect(connection).get_table_names())
+            names = inspect(connection).get_table_names()
+            return {name for name in names if not search_ddl.is_search_object("table", name)}
     finally:
         engine.dispose()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from praisonai_platform.config import Settings, load_settings
@@ -18,7 +19,8 @@ SYNCHRONOUS_CODES = {"OFF": 0, "NORMAL": 1, "FULL": 2, "EXTRA": 3}
 
 
 async def read_pragmas(engine: AsyncEngine) -> dict[str, object]:
-    async with engine.connect() as connection:
+    """The pragmas of a reader connection (the writer's busy timeout is its own, see below)."""
+    async with read_only_engine(engine).connect() as connection:
         return {
             name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
             for name in (*PRAGMA_NAMES, "mmap_size")
@@ -84,18 +86,78 @@ async def test_pragmas_follow_environment_variables(
         await engine.dispose()
 
 
-async def test_write_transactions_take_the_write_lock_at_begin(tmp_path: Path) -> None:
-    """A second writer waits at BEGIN; with a short busy timeout it fails there, not later."""
+async def test_the_writer_never_sleeps_in_sqlites_busy_handler(tmp_path: Path) -> None:
+    """The writer connection runs on the event loop: it must not wait inside SQLite."""
+    engine = create_database_engine(file_settings(tmp_path / "b.db"))
+    try:
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar_one() == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_another_processs_writer_waits_at_begin_and_fails_there(tmp_path: Path) -> None:
+    """Another engine on the file (as another process would be) waits at BEGIN IMMEDIATE for the
+    busy timeout; with a short one it fails there, not later."""
     settings = file_settings(tmp_path / "w.db", database_sqlite_busy_timeout_ms=50)
-    engine = create_database_engine(settings)
-    sessions = create_session_factory(engine)
+    engine, other = create_database_engine(settings), create_database_engine(settings)
     try:
         async with engine.begin() as connection:
             await connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
-        async with sessions() as first, sessions() as second:
+        async with create_session_factory(engine)() as first:
             await first.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: first holds the write lock
-            with pytest.raises(Exception, match="locked"):
-                await second.execute(text("SELECT 1"))
+            async with create_session_factory(other)() as second:
+                with pytest.raises(OperationalError, match="locked"):
+                    await second.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+        await other.dispose()
+
+
+async def test_another_processs_writer_gets_the_lock_once_it_is_free(tmp_path: Path) -> None:
+    settings = file_settings(tmp_path / "x.db")
+    engine, other = create_database_engine(settings), create_database_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+        first = create_session_factory(engine)()
+        await first.execute(text("INSERT INTO t VALUES (1)"))
+        waiting = asyncio.ensure_future(_insert(other, 2))
+        await asyncio.sleep(0)  # `waiting` is now retrying BEGIN IMMEDIATE in asyncio
+        assert not waiting.done()
+        await first.commit()
+        await first.close()
+        await waiting
+        async with read_only_engine(engine).connect() as connection:
+            rows = (await connection.exec_driver_sql("SELECT n FROM t ORDER BY n")).scalars()
+            assert list(rows) == [1, 2]
+    finally:
+        await engine.dispose()
+        await other.dispose()
+
+
+async def _insert(engine: AsyncEngine, n: int) -> None:
+    async with session_scope(create_session_factory(engine)) as session:
+        await session.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+
+
+async def test_writers_of_one_process_queue_for_the_writer(tmp_path: Path) -> None:
+    """A second write session of the same engine waits for the first to end instead of
+    meeting SQLite's lock: it starts as soon as the first commits."""
+    settings = file_settings(tmp_path / "q.db", database_sqlite_busy_timeout_ms=0)
+    engine = create_database_engine(settings)
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE t (n INTEGER)")
+        first = create_session_factory(engine)()
+        await first.execute(text("INSERT INTO t VALUES (1)"))
+        waiting = asyncio.ensure_future(_insert(engine, 2))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not waiting.done()
+        await first.commit()
+        await first.close()
+        await waiting  # with busy_timeout 0, meeting the lock would have failed
     finally:
         await engine.dispose()
 

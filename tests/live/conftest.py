@@ -1,4 +1,9 @@
-"""A real server process (uvicorn on loopback) on the test's database."""
+"""A real server process (uvicorn on loopback) on the test's database.
+
+Servers are forked from a process that imported the server already (tests/forkserver.py), which
+halves what a start costs; `fresh=True` (and more than one worker) starts a new interpreter, as
+`praisonai-platform serve` does.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import forkserver
+
 SECRET = "live-test-secret-that-is-long-enough-for-production"
 
 
@@ -26,7 +33,7 @@ def free_port() -> int:
 @dataclass
 class LiveServer:
     base_url: str
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | forkserver.ForkedProcess
     log_path: Path
 
     def log(self) -> str:
@@ -40,6 +47,7 @@ def start_server(
     workers: int = 1,
     port: int | None = None,
     environment: dict[str, str] | None = None,
+    fresh: bool = False,
 ) -> LiveServer:
     """Start the server; `environment` adds settings (APP_*, PLATFORM_*) to the clean defaults."""
     port = port or free_port()
@@ -55,14 +63,18 @@ def start_server(
         "PLATFORM_RATE_LIMIT_ANONYMOUS": "100000/minute",
         **(environment or {}),
     }
-    log = log_path.open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "praisonai_platform", "serve", "--port", str(port),
-         "--workers", str(workers)],
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    arguments = ["serve", "--port", str(port), "--workers", str(workers)]
+    process: subprocess.Popen[bytes] | forkserver.ForkedProcess
+    if fresh or workers > 1:
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "praisonai_platform", *arguments],
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+    else:
+        process = forkserver.spawn(*arguments, env=environment, output=log_path)
     server = LiveServer(base_url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

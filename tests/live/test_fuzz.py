@@ -41,13 +41,14 @@ class World:
 
 def _create_world(base_url: str) -> tuple[dict[str, str], dict[str, str]]:
     with httpx.Client(base_url=base_url, timeout=30) as client:
-        owner = client.post(
-            "/api/v1/auth/register", json={"email": "fuzz@example.com", "password": "fuzz-password"}
-        ).json()
-        helper = client.post(
-            "/api/v1/auth/register",
-            json={"email": "helper@example.com", "password": "fuzz-password"},
-        ).json()
+
+        def sign_up(email: str) -> dict[str, Any]:
+            account = {"email": email, "password": "fuzz-password"}
+            registered = client.post("/api/v1/auth/register", json=account)
+            assert registered.status_code == 202, registered.text
+            return dict(client.post("/api/v1/auth/login", json=account).json())
+
+        owner, helper = sign_up("fuzz@example.com"), sign_up("helper@example.com")
         headers = {"Authorization": f"Bearer {owner['token']}"}
 
         def post(path: str, body: dict[str, Any]) -> dict[str, Any]:

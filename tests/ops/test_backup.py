@@ -7,7 +7,6 @@ import asyncio
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -17,6 +16,7 @@ from sqlalchemy import create_engine, text
 from praisonai_platform.config import derive_alembic_database_url, load_settings
 from praisonai_platform.db import backup as backups
 from praisonai_platform.db.schema import head_revision
+from tests import forkserver
 from tests.factories import MakeUser, MakeWorkspace
 from tests.ops.conftest import Writers, assert_consistent, issue_rows
 
@@ -30,14 +30,7 @@ def run_cli(
     }
     if path is not None:
         environment["PATH"] = path
-    return subprocess.run(
-        [sys.executable, "-m", "praisonai_platform", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return forkserver.run_cli(*args, env=environment)
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -19,6 +17,7 @@ from praisonai_platform.db import purge as purges
 from praisonai_platform.db.models import AccountToken, Nonce, User
 from praisonai_platform.db.types import new_id, utcnow
 from tests.factories import TEST_SECRET
+from tests.forkserver import run_cli
 
 EXPIRED, LIVE = -timedelta(minutes=1), timedelta(hours=1)
 
@@ -115,14 +114,7 @@ async def test_db_purge_reports_counts(
         **{k: v for k, v in os.environ.items() if not k.startswith(("APP_", "PLATFORM_"))},
         "DATABASE_URL": db_url,
     }
-    result = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "praisonai_platform", "db", "purge"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = await asyncio.to_thread(run_cli, "db", "purge", env=environment)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "2 idempotency keys\n2 pending sign-ins\n2 account tokens\n"
     assert await remaining(session_factory) == kept

@@ -187,3 +187,92 @@ async def test_concurrent_duplicate_keys_do_the_work_once(
     assert sum(o.replayed for o in outcomes) == 29
     async with session_scope(session_factory, read_only=True) as session:
         assert await session.scalar(select(func.count()).select_from(Nonce)) == 1
+
+
+async def test_batched_claims_take_each_run_once_oldest_first_within_agents_limits(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Claimers taking four at a time, concurrently, with one agent limited to three runs."""
+    busy_agent, busy_runs = await setup(session_factory, 12, limit=3)
+    _, free_runs = await setup(session_factory, 28, register=False)
+    taken: dict[str, list[str]] = collections.defaultdict(list)
+    batches: list[list[Run]] = []
+
+    async def claim_four(worker: str, optimistic: bool) -> list[Run]:
+        async with session_scope(session_factory) as session:
+            return await run_queue.claim_many(
+                session, SYSTEM, worker, SETTINGS, limit=4, optimistic=optimistic
+            )
+
+    async def claimer(worker: str) -> None:
+        while True:
+            # Half of them as the worker process claims: optimistically first, then locking.
+            optimistic = int(worker[1:]) % 2 == 0
+            try:
+                runs = await claim_four(worker, optimistic)
+            except run_queue.AgentsFilledUp:
+                runs = await claim_four(worker, False)
+            if not runs:
+                return
+            batches.append(runs)
+            for run in runs:
+                taken[run.id].append(worker)
+
+    await asyncio.gather(*(claimer(f"w{n}") for n in range(6)))
+    assert all(len(workers) == 1 for workers in taken.values())
+    assert set(free_runs) <= set(taken)
+    assert len(set(busy_runs) & set(taken)) == 3  # as many as the limited agent may run
+    for batch in batches:
+        assert 1 <= len(batch) <= 4
+        assert [run.created_at for run in batch] == sorted(run.created_at for run in batch)
+    async with session_scope(session_factory, read_only=True) as session:
+        running = await session.scalar(
+            select(func.count()).where(Run.agent_id == busy_agent, Run.state == RunState.PROCESSING)
+        )
+        events = collections.Counter(
+            await session.scalars(
+                select(Event.run_id).where(Event.event_type == EventType.RUN_PROCESSING)
+            )
+        )
+    assert running == 3
+    assert set(events) == set(taken) and set(events.values()) == {1}
+    # One claimer alone takes the oldest first, within what the agent may still run.
+    agent_id, ordered = await setup(session_factory, 6, limit=4, register=False)
+    async with session_scope(session_factory) as session:
+        batch = await run_queue.claim_many(
+            session, SYSTEM, "w0", SETTINGS, run_queue.ClaimFilter(agent_id=agent_id), limit=10
+        )
+    assert [run.id for run in batch] == ordered[:4]
+
+
+async def test_completing_many_completes_the_runs_still_held_and_leaves_the_others(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await setup(session_factory, 3)
+    async with session_scope(session_factory) as session:
+        first, second, third = await run_queue.claim_many(session, SYSTEM, "w0", SETTINGS, limit=3)
+    async with session_scope(session_factory) as session:  # its lease lapsed; w1 has it now
+        await session.execute(update(Run).where(Run.id == third.id).values(worker_id="w1"))
+    async with session_scope(session_factory) as session:
+        done = await run_reports.complete_many(
+            session,
+            SYSTEM,
+            "w0",
+            [
+                run_reports.completion(first.id, {"n": 1}),
+                run_reports.completion(second.id, {"n": 2}),
+                run_reports.completion(third.id, {"n": 3}),
+            ],
+        )
+    assert sorted(run.id for run in done) == sorted([first.id, second.id])
+    async with session_scope(session_factory, read_only=True) as session:
+        rows = dict((await session.execute(select(Run.id, Run.result))).all())
+        states = dict((await session.execute(select(Run.id, Run.state))).all())
+        completed = set(
+            await session.scalars(
+                select(Event.run_id).where(Event.event_type == EventType.RUN_COMPLETED)
+            )
+        )
+    assert (rows[first.id], rows[second.id]) == ({"n": 1}, {"n": 2})
+    assert states[third.id] is RunState.PROCESSING and rows[third.id] is None
+    assert completed == {first.id, second.id}

@@ -298,6 +298,33 @@ async def test_concurrency_and_the_agent_filter(place: Place) -> None:
     assert (await load(theirs)).state is RunState.PENDING
 
 
+async def test_free_slots_are_filled_in_one_claim_and_each_run_is_done_once(place: Place) -> None:
+    handled: list[str] = []
+
+    async def handler(run: ClaimedRun, _context: RunContext) -> None:
+        handled.append(run.id)
+
+    start = utcnow()
+    run_ids = [await place.add_run(created_at=start + timedelta(milliseconds=n)) for n in range(10)]
+    async with working(handler, concurrency=4):
+        for run_id in run_ids:
+            await until(finished(run_id))
+    async with session_scope(read_only=True) as session:
+        runs = {run.id: run for run in await session.scalars(select(Run))}
+        events = list(
+            await session.scalars(
+                select(Event.event_type).where(
+                    Event.event_type.in_([EventType.RUN_PROCESSING, EventType.RUN_COMPLETED])
+                )
+            )
+        )
+    assert sorted(handled) == sorted(run_ids)
+    assert {runs[run_id].state for run_id in run_ids} == {RunState.COMPLETED}
+    assert sorted(events) == sorted([EventType.RUN_PROCESSING, EventType.RUN_COMPLETED] * 10)
+    # The four oldest were claimed together: one claim, one start time.
+    assert len({runs[run_id].started_at for run_id in run_ids[:4]}) == 1
+
+
 async def test_shutdown_finishes_quick_handlers_and_releases_the_rest(place: Place) -> None:
     release = asyncio.Event()
 

@@ -16,8 +16,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from praisonai_platform.accounts import passwords
 from praisonai_platform.accounts.mail import MemoryMailer
-from praisonai_platform.accounts.settings import AccountSettings
+from praisonai_platform.core.server_settings import ServerSettings
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import User, UserProvider
 from tests.accounts.conftest import (  # noqa: F401  (fixtures)
@@ -32,7 +33,8 @@ from tests.accounts.conftest import (  # noqa: F401  (fixtures)
     sign_in,
 )
 from tests.accounts.test_admin import SAME_SITE, admin_login
-from tests.factories import PASSWORD, Person
+from tests.factories import PASSWORD, TEST_SECRET, Person
+from tests.registration import registrations_sign_in, sign_up
 
 AUTH = "/api/v1/auth"
 VICTIM = "ada@example.com"  # the address the local providers vouch for
@@ -52,11 +54,8 @@ async def test_an_account_registered_in_the_victims_name_does_not_capture_their_
     sign_in: Any,  # noqa: F811
     outbox: MemoryMailer,  # noqa: F811
 ) -> None:
-    squatted = await client.post(
-        f"{AUTH}/register", json={"email": VICTIM, "password": ATTACKER_PASSWORD}
-    )
-    assert squatted.status_code == 201
-    attacker_token = squatted.json()["token"]
+    squatted = await sign_up(client, VICTIM, ATTACKER_PASSWORD)
+    attacker_token = squatted["token"]
 
     # The victim signs in with a provider that vouches for the address: refused, not joined.
     victim = await sign_in("google")
@@ -90,14 +89,12 @@ async def test_an_identity_the_squatter_linked_is_dropped_when_the_owner_resets(
     sign_in: Any,  # noqa: F811
     outbox: MemoryMailer,  # noqa: F811
 ) -> None:
-    squatted = await client.post(
-        f"{AUTH}/register", json={"email": VICTIM, "password": ATTACKER_PASSWORD}
-    )
+    squatted = await sign_up(client, VICTIM, ATTACKER_PASSWORD)
     # The attacker links their own provider account while signed in to the squatted one.
     providers.corp.account.email = "attacker@evil.example"
     started = await client.post(
         f"{AUTH}/oauth/corp/link",
-        headers={"Authorization": f"Bearer {squatted.json()['token']}"},
+        headers={"Authorization": f"Bearer {squatted['token']}"},
     )
     approved = await browser_at_providers.get(started.json()["authorize_url"])
     linked = await client.get(approved.headers["location"])
@@ -133,52 +130,112 @@ async def test_a_provider_that_does_not_vouch_for_the_address_creates_and_joins_
     later = await sign_in("corp")
     assert (later.status_code, later.json()["code"]) == (400, "oauth_email_not_verified")
     assert await counts() == (1, 0)
-    assert registered.status_code == 201
+    assert registered.status_code == 202
 
 
-@pytest.mark.sqlite_only
-async def test_registration_does_not_tell_which_addresses_have_accounts(
+# Headers that differ between any two requests, whatever they ask.
+PER_REQUEST_HEADERS = {"date", "x-request-id"}
+
+
+def comparable(response: httpx.Response) -> tuple[int, dict[str, str], bytes]:
+    """What a registration's answer shows: status, headers and body. Left out: what differs
+    between any two requests (the date; the rate limits' remaining counts and reset times,
+    which move with each request and with the clock)."""
+    headers = {
+        name: value
+        for name, value in response.headers.items()
+        if name not in PER_REQUEST_HEADERS and not name.endswith(("-remaining", "-reset"))
+    }
+    return response.status_code, headers, response.content
+
+
+async def hashes_while(run: Any, monkeypatch: pytest.MonkeyPatch) -> int:
+    """How many passwords `run()` hashed: the slow step, which both answers must take once."""
+    counted = []
+    real = passwords.hash_password
+
+    async def counting(password: str) -> str:
+        counted.append(password)
+        return await real(password)
+
+    monkeypatch.setattr(passwords, "hash_password", counting)
+    await run()
+    monkeypatch.setattr(passwords, "hash_password", real)
+    return len(counted)
+
+
+@pytest.mark.parametrize("signs_in", [None, False], ids=["default", "signs-in-false"])
+async def test_registration_answers_the_same_whether_or_not_the_address_has_an_account(
     client: httpx.AsyncClient,  # noqa: F811
     app: FastAPI,  # noqa: F811
     make_user: Any,  # noqa: F811
     outbox: MemoryMailer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    signs_in: bool | None,
 ) -> None:
-    app.state.account_settings = AccountSettings(registration_signs_in=False)
+    registrations_sign_in(app, signs_in)
     existing: Person = await make_user()
-    taken = await client.post(
-        f"{AUTH}/register", json={"email": existing.email, "password": "a long password"}
-    )
-    new = await client.post(
-        f"{AUTH}/register", json={"email": "fresh@example.com", "password": "a long password"}
-    )
-    assert taken.status_code == new.status_code == 202
-    assert taken.json() == new.json()
-    assert taken.headers.get("content-length") == new.headers.get("content-length")
+    answers: dict[str, httpx.Response] = {}
+
+    async def register(label: str, email: str) -> None:
+        json = {"email": email, "password": "a long password"}
+        answers[label] = await client.post(f"{AUTH}/register", json=json)
+
+    assert await hashes_while(lambda: register("taken", existing.email.upper()), monkeypatch) == 1
+    assert await hashes_while(lambda: register("new", "fresh@example.com"), monkeypatch) == 1
+    taken, new = answers["taken"], answers["new"]
+    assert taken.status_code == 202, taken.text
+    assert comparable(taken) == comparable(new)
+    assert existing.name not in taken.text and existing.id not in taken.text
     # Each address's owner learns what happened, by mail only.
     assert outbox.last(existing.email).kind == "reset_password"
     assert outbox.last("fresh@example.com").kind == "verify_email"
-    # The owner's password is untouched; the newcomer signs in with theirs.
-    assert (
-        await client.post(f"{AUTH}/login", json={"email": existing.email, "password": PASSWORD})
-    ).status_code == 200
-    assert (
-        await client.post(
+    if signs_in is None:
+        # The newcomer signs in with their password, as the SDK and the CLI do next.
+        signed_in = await client.post(
             f"{AUTH}/login", json={"email": "fresh@example.com", "password": "a long password"}
         )
-    ).status_code == 200
+        assert signed_in.status_code == 200, signed_in.text
 
 
-async def test_by_default_a_taken_address_answers_no_account_details(
+async def test_a_refused_name_does_not_tell_whether_the_address_has_an_account(
     client: httpx.AsyncClient,  # noqa: F811
     make_user: Any,  # noqa: F811
 ) -> None:
     existing: Person = await make_user()
+    for name, status in ((existing.name, 409), ("   ", 422)):
+        answers = [
+            await client.post(
+                f"{AUTH}/register",
+                json={"email": email, "password": "a long password", "name": name},
+            )
+            for email in (existing.email, "fresh@example.com")
+        ]
+        assert [a.status_code for a in answers] == [status, status], answers[0].text
+        assert comparable(answers[0]) == comparable(answers[1])
+    assert await counts() == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "server_settings",
+    [ServerSettings(jwt_secret=TEST_SECRET, env="test", api_compat="0.1.9")],
+    ids=["0.1.9"],
+)
+async def test_the_019_dialect_signs_a_new_address_in_and_so_tells_it_from_a_taken_one(
+    client: httpx.AsyncClient,  # noqa: F811
+    make_user: Any,  # noqa: F811
+) -> None:
+    # 0.1.9's clients take the token from the registration: the trade its operators accept.
+    existing: Person = await make_user()
+    new = await client.post(
+        f"{AUTH}/register", json={"email": "fresh@example.com", "password": "a long password"}
+    )
+    assert new.status_code == 201, new.text
+    assert new.json()["user"]["email"] == "fresh@example.com" and new.json()["token"]
     taken = await client.post(
         f"{AUTH}/register", json={"email": existing.email, "password": "a long password"}
     )
-    assert taken.status_code == 202
-    assert existing.name not in taken.text and existing.id not in taken.text
-    assert "token" not in taken.json()
+    assert taken.status_code == 202 and "token" not in taken.json()
 
 
 async def test_a_token_is_useless_after_logout(

@@ -274,7 +274,7 @@ async def test_an_admins_restricted_key_sees_only_its_own_workers(
     narrow = key_headers(
         (await create_api_key(client, root, scopes=["read"], workspace_id=workspace["id"]))["key"]
     )
-    listed = await client.get(f"{API}/workers", headers=narrow)
+    listed = await client.get(f"{API}/workers", headers={**narrow, "Prefer": "count=exact"})
     assert listed.status_code == 200
     assert [w["id"] for w in listed.json()] == [mine] and listed.headers["X-Total-Count"] == "1"
     assert (await client.get(f"{API}/workers/{theirs}", headers=narrow)).status_code == 404

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from praisonai_platform.accounts import passwords, tokens, verification
 from praisonai_platform.accounts import service as users
 from praisonai_platform.accounts.mail import Mail, Mailer, build_mailer
+from praisonai_platform.accounts.names import check_chosen_name
 from praisonai_platform.accounts.schemas import (
     Accepted,
     ChangePasswordRequest,
@@ -27,8 +28,18 @@ from praisonai_platform.accounts.schemas import (
     UserResponse,
     VerifyEmailRequest,
 )
-from praisonai_platform.accounts.settings import AccountSettings, load_account_settings
-from praisonai_platform.api.deps import CurrentActor, DbSession, ServerConfig, app_setting
+from praisonai_platform.accounts.settings import (
+    AccountSettings,
+    load_account_settings,
+    registration_signs_in,
+)
+from praisonai_platform.api.deps import (
+    CurrentActor,
+    DbSession,
+    ServerConfig,
+    WriteSession,
+    app_setting,
+)
 from praisonai_platform.api.routing import APIRouter
 from praisonai_platform.core.errors import Conflict, Unauthenticated, ValidationFailed
 from praisonai_platform.core.server_settings import ServerSettings
@@ -112,8 +123,10 @@ def _reset_mail(account: AccountSettings, user: User, token: str, *, why: str) -
     responses={
         202: {
             "model": Accepted,
-            "description": "The email is taken, or PLATFORM_REGISTRATION_SIGNS_IN is false: "
-            "the same answer either way, and a message to the address",
+            "description": "The default: every registration, new email or taken, gets this "
+            "same answer, and a message goes to the address; a new account signs in with its "
+            "password. Where registration signs in (PLATFORM_REGISTRATION_SIGNS_IN=true, or "
+            "the 0.1.9 dialect), only a taken email gets it.",
         },
     },
 )
@@ -124,9 +137,9 @@ async def register(
     settings: ServerConfig,
     background: BackgroundTasks,
 ) -> Any:
-    """Create an account. A new email answers 201 with a token (signed in at once) unless the
-    server is set to answer every registration alike (202); a taken email always answers 202,
-    and the address's owner gets a message."""
+    """Create an account. By default the answer is 202 whether or not the email has an
+    account (a new one signs in with its password); the address gets a message either way.
+    Where the server is set to sign registrations in, a new email answers 201 with a token."""
     account = _settings(request)
     mailer = _mailer(request)
     address = users.normalise_email(body.email)
@@ -135,6 +148,8 @@ async def register(
     # same hash, so the time taken does not tell it apart either.
     password_hash = await passwords.hash_password(body.password)
     secret = settings.signing_secret()
+    # Before the email is looked up: a refused name must not depend on the email being taken.
+    await check_chosen_name(session, body.name)
     try:
         user = await users.register(
             session,
@@ -162,7 +177,7 @@ async def register(
         session, secret, user, verification.VERIFY_EMAIL, account.email_verification_ttl_seconds
     )
     background.add_task(mailer.send, _verification_mail(account, user, token))
-    if not account.registration_signs_in:
+    if not registration_signs_in(account, settings.api_compat):
         return _accepted(REGISTERED)
     return _token_response(settings, user)
 
@@ -269,7 +284,7 @@ async def verify_email(
 @router.get("/verify-email", response_model=UserResponse)
 async def verify_email_link(
     token: Annotated[str, Query(min_length=1, max_length=200)],
-    session: DbSession,
+    session: WriteSession,
     settings: ServerConfig,
 ) -> UserResponse:
     """The link of a verification mail: verifies the address it was sent to."""

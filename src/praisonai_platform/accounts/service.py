@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from praisonai_platform.accounts import passwords, verification
-from praisonai_platform.core.actors import Actor
+from praisonai_platform.core.actors import Actor, Membership
 from praisonai_platform.core.clock import utcnow
 from praisonai_platform.core.errors import Conflict, Forbidden, Unauthenticated, ValidationFailed
 from praisonai_platform.db import session_scope
-from praisonai_platform.db.models import User, UserApiKey, UserProvider
+from praisonai_platform.db.models import Member, User, UserApiKey, UserProvider, Workspace
 
 MAX_NAME_LENGTH = 200
 _NAME_UNSAFE = re.compile(r"[^a-z0-9._-]+")
@@ -230,7 +230,28 @@ async def active_user(
 ) -> User:
     """The active user a token names; with `token_version`, only while the token's version is
     still the user's (logout, password change and reset move it on)."""
-    user = await session.get(User, user_id)
+    return _check_active(await session.get(User, user_id), token_version)
+
+
+async def active_user_in(
+    session: AsyncSession, user_id: str, token_version: int | None, workspace_id: str
+) -> tuple[User, Membership]:
+    """`active_user`, and in the same statement the user's membership in `workspace_id`: one
+    round trip for the credential and the permission check of a workspace's route."""
+    row = (
+        await session.execute(
+            select(User, Member, Workspace)
+            .outerjoin(Member, (Member.user_id == User.id) & (Member.workspace_id == workspace_id))
+            .outerjoin(Workspace, Workspace.id == Member.workspace_id)
+            .where(User.id == user_id)
+        )
+    ).one_or_none()
+    user = _check_active(row.User if row else None, token_version)
+    assert row is not None
+    return user, Membership(workspace_id, row.Workspace, row.Member)
+
+
+def _check_active(user: User | None, token_version: int | None) -> User:
     if user is None or not user.is_active:
         raise Unauthenticated(
             "the account behind this token no longer exists", code="invalid_token"

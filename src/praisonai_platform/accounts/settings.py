@@ -11,6 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from praisonai_platform.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from praisonai_platform.core.settings import load
 
+# The API dialects whose clients expect a token from registration: there, unless the operator
+# says otherwise, a new email is signed in at once (and the answer tells it from a taken one).
+COMPAT_REGISTRATION_SIGNS_IN = frozenset({"0.1.9"})
+
 
 class AccountSettings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -34,13 +38,15 @@ class AccountSettings(BaseSettings):
         "/api/v1/auth), but no other change (no workspaces, issues, runs or API keys) until "
         "the email is verified; refused with 403 `email_not_verified`.",
     )
-    registration_signs_in: bool = Field(
-        default=True,
-        description="Registering a new email answers 201 with a token at once, as 0.1.9 did "
-        "(a taken email answers 202 and its owner is mailed, so the answer tells new from "
-        "taken). `false`: every registration answers 202 with the same body, new or taken, "
-        "and the new account signs in with its password; nothing reveals which emails "
-        "have accounts.",
+    registration_signs_in: bool | None = Field(
+        default=None,
+        description="Whether registering a new email answers 201 with a token at once. Unset "
+        "(auto): no, except in praisonai-platform 0.1.9's dialect (`PLATFORM_API_COMPAT=0.1.9`), "
+        "whose clients expect the token. No (`false`): every registration answers 202 with the "
+        "same body, whether or not the email has an account; the new account signs in with "
+        "its password, and nothing reveals which emails have accounts. Yes (`true`): a new "
+        "email answers 201 with a token, a taken one 202 (its owner is mailed), so the "
+        "answer tells new emails from taken ones.",
     )
     email_link_base_url: str | None = Field(
         default=None,
@@ -97,3 +103,11 @@ class AccountSettings(BaseSettings):
 
 def load_account_settings() -> AccountSettings:
     return load(AccountSettings)
+
+
+def registration_signs_in(settings: AccountSettings, compat: str | None = None) -> bool:
+    """Whether registering a new email answers with a token: as the operator set it, else only
+    under an API dialect whose clients expect one (`compat`, e.g. "0.1.9")."""
+    if settings.registration_signs_in is not None:
+        return settings.registration_signs_in
+    return compat in COMPAT_REGISTRATION_SIGNS_IN

@@ -22,7 +22,7 @@ _MAX_VALUES = 20
 _Word = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-def activity_filter(
+async def activity_filter(
     entity_type: Annotated[
         list[_Word] | None,
         Query(max_length=_MAX_VALUES, description="Repeat for any of several entity types."),

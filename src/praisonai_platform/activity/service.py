@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.db.models import ActivityLog
+from praisonai_platform.db.rows import insert_row
 
 
 def record(
@@ -23,7 +24,38 @@ def record(
     issue_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> ActivityLog:
-    entry = ActivityLog(
+    entry = _entry(actor, workspace_id, entity_type, entity_id, action, issue_id, details)
+    session.add(entry)
+    return entry
+
+
+async def insert(
+    session: AsyncSession,
+    actor: Actor | None,
+    *,
+    workspace_id: str,
+    entity_type: str,
+    entity_id: str,
+    action: str,
+    issue_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Like `record`, written at once with one Core INSERT: for hot paths that flush nothing
+    else. Nothing reads the row back in the transaction, so it stays out of the session."""
+    entry = _entry(actor, workspace_id, entity_type, entity_id, action, issue_id, details)
+    await insert_row(session, entry, keep=False)
+
+
+def _entry(
+    actor: Actor | None,
+    workspace_id: str,
+    entity_type: str,
+    entity_id: str,
+    action: str,
+    issue_id: str | None,
+    details: dict[str, Any] | None,
+) -> ActivityLog:
+    return ActivityLog(
         workspace_id=workspace_id,
         entity_type=entity_type,
         entity_id=entity_id,
@@ -33,8 +65,6 @@ def record(
         actor_id=actor.id if actor else None,
         details=details or {},
     )
-    session.add(entry)
-    return entry
 
 
 def apply_changes(target: object, changes: dict[str, Any]) -> dict[str, list[Any]]:

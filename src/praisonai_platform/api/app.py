@@ -39,6 +39,7 @@ from praisonai_platform.core.operations_settings import (
 )
 from praisonai_platform.core.server_settings import ServerSettings, load_server_settings
 from praisonai_platform.db import get_engine, get_settings, reset_engine
+from praisonai_platform.db.engine import read_only_engine
 from praisonai_platform.db.migrate import run_migrations_if_enabled
 from praisonai_platform.db.purge import purge_periodically
 from praisonai_platform.db.state import default_session_factory
@@ -146,7 +147,8 @@ def create_app(server_settings: ServerSettings | None = None) -> FastAPI:
         if app.state.draining:
             return JSONResponse({"status": "shutting_down"}, 503)
         try:
-            async with get_engine().connect() as connection:
+            # A reader: the check must not queue behind writers for the write lock.
+            async with read_only_engine(get_engine()).connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception:
             logger.exception("readiness check failed")

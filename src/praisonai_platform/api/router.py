@@ -19,6 +19,7 @@ from praisonai_platform.runs import routes as runs
 from praisonai_platform.runs.events import routes as events
 from praisonai_platform.runs.reports import routes as run_reports
 from praisonai_platform.runs.workers import routes as workers
+from praisonai_platform.search import routes as search
 from praisonai_platform.workspaces import routes as workspaces
 from praisonai_platform.workspaces.invitations import routes as invitations
 from praisonai_platform.workspaces.members import routes as members
@@ -36,6 +37,7 @@ for module in (
     comments,
     labels,
     dependencies,
+    search,
     agents,
     activity,
     runs,

@@ -2,7 +2,8 @@
 
 Every path answers with and without its trailing slash (0.1.9's clients use both), while the
 OpenAPI document shows the form the route was declared with. Lists return JSON arrays and put
-paging in headers: `X-Total-Count`, and `Link: <…>; rel="next"` with a keyset cursor.
+paging in headers: `Link: <…>; rel="next"` with a keyset cursor, and `X-Total-Count` when the
+request says `Prefer: count=exact` (RFC 7240; the answer then carries `Preference-Applied`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi import Depends, Header, Query, Request, Response
 from praisonai_platform.core.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest
 
 T = TypeVar("T")
+COUNT_PREFERENCE = "count=exact"
 
 
 class APIRouter(fastapi.APIRouter):
@@ -43,8 +45,26 @@ def _page_request(
         str | None,
         Query(max_length=2048, description="Opaque cursor from a previous page's Link header."),
     ] = None,
+    prefer: Annotated[
+        str | None,
+        Header(
+            max_length=1024,
+            description="`count=exact` to have the total number of matches in X-Total-Count.",
+        ),
+    ] = None,
 ) -> PageRequest:
-    return PageRequest(limit=limit, offset=offset, cursor=cursor)
+    return PageRequest(limit=limit, offset=offset, cursor=cursor, count=_wants_count(prefer))
+
+
+def _wants_count(prefer: str | None) -> bool:
+    """Whether a Prefer header (`respond-async, count=exact; x=y`) asks for `count=exact`."""
+    if prefer is None:
+        return False
+    for preference in prefer.split(","):
+        name, _, value = preference.split(";")[0].partition("=")
+        if name.strip().lower() == "count" and value.strip().strip('"').lower() == "exact":
+            return True
+    return False
 
 
 @dataclass(slots=True)
@@ -56,8 +76,11 @@ class Listing:
     response: Response
 
     def items(self, page: Page[T]) -> list[T]:
-        """Set X-Total-Count and the Link to the next page; return the page's items."""
-        self.response.headers["X-Total-Count"] = str(page.total)
+        """Set the paging headers (the total if it was asked for); return the page's items."""
+        self.response.headers["Vary"] = "Prefer"
+        if page.total is not None:
+            self.response.headers["X-Total-Count"] = str(page.total)
+            self.response.headers["Preference-Applied"] = COUNT_PREFERENCE
         if page.next_cursor is not None:
             kept = [
                 (key, value)

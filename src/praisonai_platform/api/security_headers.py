@@ -33,7 +33,8 @@ from praisonai_platform.api.http_settings import HttpSettings
 
 ADMIN_PREFIX = "/admin"
 # Headers a response may name on top of the simple ones, for pages on other origins.
-EXPOSED_HEADERS = ["ETag", "Link", "Location", "Retry-After", "X-Total-Count", "RateLimit-Limit",
+EXPOSED_HEADERS = ["ETag", "Link", "Location", "Retry-After", "X-Total-Count",
+                   "Preference-Applied", "RateLimit-Limit",
                    "RateLimit-Remaining", "RateLimit-Reset", "X-RateLimit-Limit",
                    "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-RateLimit-Used",
                    "X-RateLimit-Resource"]  # fmt: skip

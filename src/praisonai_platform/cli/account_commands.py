@@ -53,6 +53,8 @@ def register(
 ) -> None:
     """Create an account (8 or more characters of password) and sign in.
 
+    A verification link is mailed to the address. If signing in with this password fails (the
+    address may already have an account), says so and exits with status 1.
     The password comes from --password-stdin, else PLATFORM_PASSWORD, else a prompt."""
     address = _email(email)
     password = _password(password_stdin, confirm=True)

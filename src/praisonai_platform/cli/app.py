@@ -15,6 +15,7 @@ from praisonai_platform.cli import (
     api_key_commands,
     credits_commands,
     db_commands,
+    demo_commands,
     invitation_commands,
     issue_commands,
     ops_commands,
@@ -25,6 +26,7 @@ from praisonai_platform.cli import (
 )
 from praisonai_platform.cli.options import PlainHelpGroup
 from praisonai_platform.cli.output import CliError, print_error
+from praisonai_platform.cli.search_command import search
 from praisonai_platform.cli.serve_command import serve
 from praisonai_platform.client import AuthenticationError, ConnectionFailed, PlatformError
 from praisonai_platform.core.errors import ConfigurationError
@@ -60,6 +62,8 @@ app.add_typer(agent_commands.app, name="agent")
 app.add_typer(project_commands.app, name="project")
 app.add_typer(api_key_commands.app, name="api-key")
 app.add_typer(run_commands.app, name="run")
+app.add_typer(demo_commands.app, name="demo")
+app.command()(search)
 
 error_console = Console(stderr=True)
 

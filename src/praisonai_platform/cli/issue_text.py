@@ -3,11 +3,12 @@ changed, and their Markdown."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from rich.markdown import Markdown
+from typing import TYPE_CHECKING, Any
 
 from praisonai_platform.client.models import Issue
+
+if TYPE_CHECKING:
+    from rich.markdown import Markdown
 
 
 def differences(before: Issue, after: Issue, names: dict[str, str]) -> str:
@@ -46,4 +47,8 @@ def label_names(issue: Issue) -> str | None:
 def markdown(text: str) -> Markdown:
     """Descriptions and comments as rendered Markdown. The text is parsed as Markdown only,
     never as rich markup, so brackets people type are printed as they are."""
+    # Imported here: the Markdown parser is a tenth of every command's start-up, and only
+    # `issue show` needs it.
+    from rich.markdown import Markdown
+
     return Markdown(text, hyperlinks=False)

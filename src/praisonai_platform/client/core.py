@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from praisonai_platform.accounts.schemas import Accepted, TokenResponse, UserResponse
-from praisonai_platform.client.calls import Call, Local, api_path, body, read_model
+from praisonai_platform.client.calls import Call, Flow, Local, api_path, body, read_model
 from praisonai_platform.client.endpoints import R, Resource, endpoint
-from praisonai_platform.client.errors import PlatformError
+from praisonai_platform.client.errors import AuthenticationError, PlatformError
 from praisonai_platform.client.resources.activity import Activity
 from praisonai_platform.client.resources.agents import Agents
 from praisonai_platform.client.resources.api_keys import ApiKeys
@@ -20,6 +22,7 @@ from praisonai_platform.client.resources.labels import Labels
 from praisonai_platform.client.resources.members import Members
 from praisonai_platform.client.resources.projects import Projects
 from praisonai_platform.client.resources.runs import Runs
+from praisonai_platform.client.resources.search import search as search_endpoint
 from praisonai_platform.client.resources.workers import Workers
 from praisonai_platform.client.resources.workspaces import Workspaces
 
@@ -42,6 +45,8 @@ class ClientCore(Resource[R]):
         self.workers: Workers[R] = Workers(runner)
         self.events: Events[R] = Events(runner)
 
+    search = search_endpoint
+
     @property
     def token(self) -> str | None:
         """The bearer token requests are sent with (from login, register or the constructor)."""
@@ -58,12 +63,14 @@ class ClientCore(Resource[R]):
     @endpoint
     def register(
         self, email: str, password: str, *, name: str | None = None
-    ) -> Call[TokenResponse]:
+    ) -> Flow[TokenResponse]:
         """Create an account and sign in with it (8 to 1,024 characters of password by
-        default). When the server answers every registration alike, or the email is taken, it
-        signs nobody in: PlatformError with code `registration_pending` (check the inbox)."""
+        default). A server that answers every registration alike (202) is followed by a sign-in
+        with the same password; if that fails (the address already had an account with
+        another password), PlatformError with code `registration_pending` says so without
+        telling whether the address has an account."""
         json = body(email=email, password=password, name=name)
-        return Call("POST", api_path("auth", "register"), self._registered, json=json)
+        return self._register(json, email, password)
 
     @endpoint
     def login(self, email: str, password: str) -> Call[TokenResponse]:
@@ -125,16 +132,24 @@ class ClientCore(Resource[R]):
         """The signed-in user."""
         return Call("GET", api_path("auth", "me"), _read_user)
 
-    def _registered(self, response: httpx.Response) -> TokenResponse:
-        if response.status_code == 202:
-            accepted = Accepted.model_validate_json(response.content)
+    def _register(self, json: dict[str, Any], email: str, password: str) -> Flow[TokenResponse]:
+        registered = yield Call("POST", api_path("auth", "register"), _read_registration, json=json)
+        if isinstance(registered, TokenResponse):
+            self._runner.credentials.token = registered.token
+            return registered
+        sign_in = body(email=email, password=password)
+        try:
+            session: TokenResponse = yield Call(
+                "POST", api_path("auth", "login"), self._signed_in, json=sign_in
+            )
+        except AuthenticationError as failed:
             raise PlatformError(
-                accepted.detail,
+                f"{registered.detail} Could not sign in with this password.",
                 status_code=202,
                 code="registration_pending",
-                response=response,
-            )
-        return self._signed_in(response)
+                response=failed.response,
+            ) from None
+        return session
 
     def _signed_out(self, response: httpx.Response) -> None:
         self._runner.credentials.token = None
@@ -143,6 +158,13 @@ class ClientCore(Resource[R]):
         session = TokenResponse.model_validate_json(response.content)
         self._runner.credentials.token = session.token
         return session
+
+
+def _read_registration(response: httpx.Response) -> TokenResponse | Accepted:
+    """201: the new account, signed in; 202: the same answer for any address (sign in next)."""
+    if response.status_code == 202:
+        return Accepted.model_validate_json(response.content)
+    return TokenResponse.model_validate_json(response.content)
 
 
 def _read_user(response: httpx.Response) -> UserResponse:

@@ -33,6 +33,7 @@ from praisonai_platform.runs.workers.schemas import HeartbeatResponse as WorkerH
 from praisonai_platform.runs.workers.schemas import HeldRunResponse as HeldRun
 from praisonai_platform.runs.workers.schemas import WorkerResponse as Worker
 from praisonai_platform.runs.workers.schemas import WorkerStatus
+from praisonai_platform.search.schemas import MatchedIn, ResultType, SearchResult
 from praisonai_platform.workspaces.invitations.schemas import InvitationResponse as Invitation
 from praisonai_platform.workspaces.invitations.schemas import InvitationSent
 from praisonai_platform.workspaces.invitations.schemas import (
@@ -62,14 +63,17 @@ __all__ = [
     "IssueSort",
     "IssueStatus",
     "Label",
+    "MatchedIn",
     "Member",
     "MemberRole",
     "Project",
     "ProjectStats",
     "ProjectStatus",
     "ReceivedInvitation",
+    "ResultType",
     "Run",
     "RunState",
+    "SearchResult",
     "Session",
     "UsageCharge",
     "User",

@@ -1,9 +1,13 @@
-"""One page of a list, read from the JSON array and the X-Total-Count and Link headers."""
+"""One page of a list, read from the JSON array and the X-Total-Count and Link headers.
+
+Counting every match costs the server a scan, so the SDK asks for the total (`Prefer:
+count=exact`) only on a list's first page and never while iterating.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Generic, TypeVar, overload
 from urllib.parse import parse_qs, urlsplit
@@ -17,13 +21,15 @@ T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 MAX_PAGE_SIZE = 200
+COUNT_HEADERS = {"Prefer": "count=exact"}
 
 
 @dataclass(frozen=True, slots=True)
 class Page(Sequence[T], Generic[T]):
     """A list of results, plus how many there are in all and the cursor of the next page.
 
-    Use it as a list; pass `cursor=page.next_cursor` to the same list method for the next page,
+    `total` comes with a first page (no cursor) and is None on the pages after it. Use it as a
+    list; pass `cursor=page.next_cursor` to the same list method for the next page,
     or call the resource's `iter(...)` to go through every item.
     """
 
@@ -70,15 +76,31 @@ def next_cursor(response: httpx.Response) -> str | None:
     return values[0] if values else None
 
 
+def listing_call(
+    path: str, read: Callable[[httpx.Response], Page[T]], params: dict[str, Any]
+) -> Call[Page[T]]:
+    """A list request; a first page (no cursor) asks for the total."""
+    return Call(
+        "GET", path, read, params=params, headers={} if "cursor" in params else COUNT_HEADERS
+    )
+
+
 def first_page_for_iteration(call: Call[Page[T]]) -> Call[Page[T]]:
-    """Iterating fetches the largest pages the server allows unless the caller chose a size."""
+    """Iterating fetches the largest pages the server allows unless the caller chose a size, and
+    never asks for a total."""
+    call = _uncounted(call)
     return call if "limit" in call.params else call.with_params(limit=MAX_PAGE_SIZE)
 
 
 def following_page(call: Call[Page[T]], page: Page[T]) -> Call[Page[T]] | None:
     if page.next_cursor is None or not page.items:
         return None
-    return call.with_params(cursor=page.next_cursor, offset=None)
+    return _uncounted(call.with_params(cursor=page.next_cursor, offset=None))
+
+
+def _uncounted(call: Call[Page[T]]) -> Call[Page[T]]:
+    headers = {k: v for k, v in call.headers.items() if k not in COUNT_HEADERS}
+    return replace(call, headers=headers)
 
 
 @lru_cache(maxsize=64)

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from praisonai_platform.db.models import ActorType, User
+from praisonai_platform.db.models import ActorType, Member, User, Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """The caller's standing in one workspace, loaded together with the credential (the
+    workspace of the request's path): `member` and `workspace` are None when the caller is not
+    a member, or there is no such workspace. `workspaces.permissions` answers from it without
+    asking the database again."""
+
+    workspace_id: str
+    workspace: Workspace | None
+    member: Member | None
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -15,7 +27,8 @@ class Actor:
     agent's id and `user` the owner of the key it acts through. `scopes` limits what the
     credential may do (None: everything the user may do); `workspace_id` pins the credential to
     one workspace. An agent has member rights at most, whatever its owner's role (the
-    permission table, workspaces.permissions, caps it).
+    permission table, workspaces.permissions, caps it). `membership`: the caller's standing in
+    the workspace the request is about, when it was loaded with the credential.
 
     The system (`Actor.system()`): the server's own in-process workers, which work on the
     shared database directly and are trusted with every run and worker. It acts for no person:
@@ -28,6 +41,7 @@ class Actor:
     scopes: frozenset[str] | None
     workspace_id: str | None
     api_key_id: str | None
+    membership: Membership | None
 
     def __init__(
         self,
@@ -37,10 +51,11 @@ class Actor:
         scopes: frozenset[str] | None = None,
         workspace_id: str | None = None,
         api_key_id: str | None = None,
+        membership: Membership | None = None,
     ) -> None:
         if type is ActorType.SYSTEM:
             raise ValueError("the system actor is Actor.system()")
-        self._assign(type, id, user, scopes, workspace_id, api_key_id)
+        self._assign(type, id, user, scopes, workspace_id, api_key_id, membership)
 
     def _assign(
         self,
@@ -50,6 +65,7 @@ class Actor:
         scopes: frozenset[str] | None,
         workspace_id: str | None,
         api_key_id: str | None,
+        membership: Membership | None = None,
     ) -> None:
         # Frozen: fields are set once, here.
         object.__setattr__(self, "type", type)
@@ -58,10 +74,11 @@ class Actor:
         object.__setattr__(self, "scopes", scopes)
         object.__setattr__(self, "workspace_id", workspace_id)
         object.__setattr__(self, "api_key_id", api_key_id)
+        object.__setattr__(self, "membership", membership)
 
     @classmethod
-    def for_user(cls, user: User) -> Actor:
-        return cls(type=ActorType.USER, id=user.id, user=user)
+    def for_user(cls, user: User, membership: Membership | None = None) -> Actor:
+        return cls(type=ActorType.USER, id=user.id, user=user, membership=membership)
 
     @classmethod
     def system(cls) -> Actor:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+import weakref
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, NullPool
 
 from praisonai_platform.config import Settings, sqlite_file_path
 from praisonai_platform.db.sqlite import READ_ONLY_OPTION, install_sqlite_discipline
+from praisonai_platform.db.sqlite_inline import inline_connector
 
 
 def create_database_engine(settings: Settings) -> AsyncEngine:
@@ -24,16 +28,7 @@ def create_database_engine(settings: Settings) -> AsyncEngine:
             # Only where the schema is about to be built: a process that merely uses the
             # database (a worker started from another folder) must not leave folders behind.
             ensure_sqlite_parent_exists(url)
-        # Pool size and overflow are PostgreSQL's settings: a SQLite file keeps SQLAlchemy's
-        # default pool, since its writers take turns on the file's lock whatever the pool holds.
-        engine = create_async_engine(
-            url,
-            echo=settings.database_echo,
-            pool_pre_ping=settings.database_pool_pre_ping,
-            connect_args={"timeout": settings.database_sqlite_busy_timeout_ms / 1000},
-        )
-        install_sqlite_discipline(engine.sync_engine, settings)
-        return engine
+        return _create_sqlite_file_engine(settings)
     return create_async_engine(
         url,
         echo=settings.database_echo,
@@ -45,11 +40,82 @@ def create_database_engine(settings: Settings) -> AsyncEngine:
 
 
 def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
-    """The same pool, with transactions marked read-only (deferred BEGIN / READ ONLY)."""
+    """The engine for read-only transactions (deferred BEGIN / READ ONLY).
+
+    On a SQLite file that is the engine's reader pool; elsewhere the same pool, with transactions
+    marked read-only."""
     options: dict[str, Any] = {READ_ONLY_OPTION: True}
     if engine.dialect.name == "postgresql":
         options["postgresql_readonly"] = True
-    return engine.execution_options(**options)
+    sync_engine = engine.sync_engine
+    # An engine with options of its own (engine.execution_options(...)) proxies the original.
+    reader = _readers.get(getattr(sync_engine, "_proxied", sync_engine))
+    return (reader or engine).execution_options(**options)
+
+
+def engines_behind(engine: AsyncEngine) -> tuple[AsyncEngine, ...]:
+    """The engine and, on a SQLite file, its readers' engine: where an event listener has to be
+    registered to see every statement."""
+    reader = _readers.get(engine.sync_engine)
+    return (engine,) if reader is None else (engine, reader)
+
+
+# A SQLite file engine's reader pool, found from the writer engine the application holds.
+_readers: weakref.WeakKeyDictionary[Engine, AsyncEngine] = weakref.WeakKeyDictionary()
+
+
+def _create_sqlite_file_engine(settings: Settings) -> AsyncEngine:
+    """Two pools on one file: a single writer connection and a pool of readers.
+
+    Writers of this process queue for the writer connection in asyncio, so none of them ever
+    sleeps in SQLite's busy handler waiting for another; only writers of other processes meet
+    that wait (retried in asyncio, see `db.sqlite_inline`). The writer runs its statements on the
+    event loop's thread, with no hand-off to a driver thread per statement; readers stay on
+    aiosqlite's threads, so a long scan never holds up the loop.
+    """
+    url = make_url(settings.resolved_database_url)
+    if url.drivername != "sqlite+aiosqlite":
+        engine = create_async_engine(
+            url,
+            echo=settings.database_echo,
+            pool_pre_ping=settings.database_pool_pre_ping,
+            connect_args={"timeout": settings.database_sqlite_busy_timeout_ms / 1000},
+        )
+        install_sqlite_discipline(engine.sync_engine, settings)
+        return engine
+    # Pool size and overflow are PostgreSQL's settings: a SQLite file has one writer at a time.
+    # No pre-ping: nothing closes a SQLite file's connection behind the pool's back, and the
+    # ping would cost a hand-off to the driver's thread on every checkout.
+    reader = create_async_engine(
+        url,
+        echo=settings.database_echo,
+        connect_args={"timeout": settings.database_sqlite_busy_timeout_ms / 1000},
+    )
+    install_sqlite_discipline(reader.sync_engine, settings)
+    (database,), options = SQLiteDialect_pysqlite().create_connect_args(url)
+    writer = create_async_engine(
+        url,
+        echo=settings.database_echo,
+        async_creator=inline_connector(
+            database,
+            uri=bool(options.get("uri")),
+            busy_wait_s=settings.database_sqlite_busy_timeout_ms / 1000,
+        ),
+        poolclass=AsyncAdaptedQueuePool,
+        pool_size=1,
+        max_overflow=0,
+        pool_recycle=-1,
+        pool_timeout=max(30.0, settings.database_connect_timeout_seconds),
+    )
+    install_sqlite_discipline(writer.sync_engine, settings, busy_timeout_ms=0)
+    _readers[writer.sync_engine] = reader
+
+    # Runs inside the writer's dispose, where the reader's pool can be closed too.
+    @event.listens_for(writer.sync_engine, "engine_disposed")
+    def _dispose_reader(_engine: Any) -> None:
+        reader.sync_engine.dispose()
+
+    return writer
 
 
 def _create_memory_engine(settings: Settings) -> AsyncEngine:

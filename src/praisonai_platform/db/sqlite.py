@@ -33,10 +33,19 @@ def sqlite_pragmas(settings: Settings) -> dict[str, str | int]:
 
 
 def install_sqlite_discipline(
-    sync_engine: Engine, settings: Settings, *, in_memory: bool = False
+    sync_engine: Engine,
+    settings: Settings,
+    *,
+    in_memory: bool = False,
+    busy_timeout_ms: int | None = None,
 ) -> None:
-    """Register the connect and begin listeners on a (sync or async's sync) SQLite engine."""
+    """Register the connect and begin listeners on a (sync or async's sync) SQLite engine.
+
+    `busy_timeout_ms` overrides the setting's busy timeout (the inline writer waits in asyncio,
+    never in SQLite's busy handler)."""
     pragmas = sqlite_pragmas(settings)
+    if busy_timeout_ms is not None:
+        pragmas["busy_timeout"] = busy_timeout_ms
     if in_memory:
         pragmas.pop("journal_mode")  # an in-memory database has no journal file
 

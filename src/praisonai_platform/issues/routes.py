@@ -83,7 +83,8 @@ async def create_issue(
 ) -> IssueResponse:
     """Create an issue; it takes the workspace's next number (key PREFIX-N)."""
     issue = await issues.create(session, actor, workspace_id, **body.model_dump())
-    return await _with_etag(session, response, issue)
+    response.headers["ETag"] = f'"{issue.version}"'
+    return _issue_response(issue, ())  # a new issue has no labels to look up
 
 
 @router.get("/issues/", response_model=list[IssueResponse])

@@ -19,8 +19,10 @@ from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.errors import PreconditionFailed, ValidationFailed
 from praisonai_platform.core.paging import Page, PageRequest, paginate
 from praisonai_platform.db.models import ActorType, Issue, IssuePriority, IssueStatus, Workspace
+from praisonai_platform.db.rows import insert_row
 from praisonai_platform.db.types import new_id
 from praisonai_platform.issues import queries as issue_queries
+from praisonai_platform.workspaces.counters import take_issue_number
 from praisonai_platform.workspaces.permissions import Action, workspace_access
 from praisonai_platform.workspaces.references import (
     ensure_agent,
@@ -61,6 +63,7 @@ async def create(
     user_assignee, agent_assignee = await _assignee_columns(
         session, workspace_id, assignee_type, assignee_id
     )
+    number, identifier = await take_issue_number(session, workspace_id)
     issue = Issue(
         id=new_id(),
         workspace_id=workspace_id,
@@ -74,12 +77,22 @@ async def create(
         assignee_agent_id=agent_assignee,
         created_by_id=None if actor.is_agent else actor.user_id,
         created_by_agent_id=actor.id if actor.is_agent else None,
+        issue_number=number,
+        identifier=identifier,
         acceptance_criteria=acceptance_criteria,
     )
-    session.add(issue)
-    await session.flush()  # takes the workspace's next number and sets the identifier
-    _record(session, actor, issue, "created", {"identifier": issue.identifier, "title": title})
-    await session.flush()
+    # Creating issues is the busiest write: Core INSERTs rather than the ORM's unit of work.
+    await insert_row(session, issue)
+    await activity.insert(
+        session,
+        actor,
+        workspace_id=workspace_id,
+        entity_type="issue",
+        entity_id=issue.id,
+        issue_id=issue.id,
+        action="created",
+        details={"identifier": identifier, "title": title},
+    )
     return issue
 
 
@@ -98,9 +111,8 @@ async def list_issues(
     sort: str = "number",
 ) -> Page[Issue]:
     await workspace_access(session, actor, workspace_id, Action.ISSUE_READ)
-    statement = select(Issue).where(
-        Issue.workspace_id == workspace_id, *issue_queries.conditions(workspace_id, filters)
-    )
+    where = await issue_queries.list_conditions(session, workspace_id, filters)
+    statement = select(Issue).where(Issue.workspace_id == workspace_id, *where)
     return await paginate(session, statement, issue_queries.sort_keys(sort), page)
 
 

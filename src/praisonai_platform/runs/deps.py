@@ -20,7 +20,7 @@ from praisonai_platform.runs.workers import service as workers
 from praisonai_platform.workspaces.permissions import Action, workspace_access
 
 
-def get_run_settings(request: Request) -> RunSettings:
+async def get_run_settings(request: Request) -> RunSettings:
     """PLATFORM_RUN_*, read once per application."""
     return app_setting(request, "run_settings", load_run_settings)
 

@@ -1,9 +1,11 @@
 """Claiming: each pending run goes to exactly one worker, oldest first, within its agent's limit.
 
-PostgreSQL: the oldest claimable run is locked with FOR UPDATE SKIP LOCKED (concurrent claimers
-take different runs, nobody waits on a row another is taking), then updated in the same
-transaction. SQLite: every writing transaction begins IMMEDIATE, so one conditional
-`UPDATE … WHERE id = (SELECT … LIMIT 1) AND state = 'pending' RETURNING …` is exclusive.
+A claim takes up to as many runs as the worker has free slots, in one transaction: pick the
+oldest pending runs of agents below their limit, count how many more each of their agents may
+run, and mark that many claimed with one `UPDATE … RETURNING`. PostgreSQL: the candidates are
+locked with FOR UPDATE SKIP LOCKED (concurrent claimers take different runs, nobody waits on a
+row another is taking) and their agents' rows serialise the counting. SQLite: every writing
+transaction begins IMMEDIATE, so the claim is exclusive.
 
 Lock order, so that no two transactions wait on each other: a worker's row before any run row
 (heartbeat, sign-on, sign-off); a run row before its agent's row (claim); reports on a run lock
@@ -14,9 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -30,8 +31,12 @@ from praisonai_platform.runs.settings import RunSettings
 from praisonai_platform.runs.workers import service as workers
 from praisonai_platform.workspaces.permissions import Action, workspace_access
 
-# On PostgreSQL a candidate whose agent filled up meanwhile is skipped; give up after this many.
+# Candidates of an agent that filled up meanwhile are passed over; look again this many times.
 _CLAIM_TRIES = 5
+
+
+class AgentsFilledUp(Exception):
+    """An optimistic claim took more runs of an agent than it may run: roll back, claim again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,29 +88,99 @@ async def claim(
     sends work to that person's worker. Lapsed leases are reclaimed first unless `reclaim` is
     False (the worker process does that on its own schedule, off the claiming path).
     """
+    runs = await claim_many(session, actor, worker_id, settings, filters, limit=1, reclaim=reclaim)
+    return runs[0] if runs else None
+
+
+async def claim_many(
+    session: AsyncSession,
+    actor: Actor,
+    worker_id: str,
+    settings: RunSettings,
+    filters: ClaimFilter | None = None,
+    *,
+    limit: int,
+    reclaim: bool = True,
+    optimistic: bool = False,
+) -> list[Run]:
+    """Give up to `limit` of the oldest pending runs this worker may take to it, oldest first,
+    as `claim` does for one: a worker with several free slots fills them in one transaction.
+
+    `optimistic` (PostgreSQL): lock the agents only once the runs are claimed, for the shortest
+    time; when an agent turned out to be past its limit (other workers took its last places
+    meanwhile) this raises AgentsFilledUp, and the caller rolls back and claims again without.
+    """
     await workers.ensure_owned(session, actor, worker_id)
     if reclaim:
         await run_leases.reclaim_expired(session, settings)
     filters = filters or ClaimFilter()
-    if session.get_bind().dialect.name == "postgresql":
-        run = await _claim_postgres(session, actor, worker_id, settings, filters)
-    else:
-        run = await _claim_sqlite(session, actor, worker_id, settings, filters)
-    if run is None:
-        return None
-    run_changed(
-        session,
-        run,
-        action="claimed",
-        event_type=EventType.RUN_PROCESSING,
-        actor=actor,
-        by_agent=True,
-        old_state=RunState.PENDING.value,
-        message=f"attempt {run.attempt_count} of {run.max_attempts}",
-        details={"attempt": run.attempt_count},
-    )
-    await session.flush()
-    return run
+    if session.get_bind().dialect.name != "postgresql":
+        # BEGIN IMMEDIATE holds every other writer off: the counts cannot change meanwhile.
+        return await _claim(session, actor, worker_id, settings, filters, limit)
+    # PostgreSQL: concurrent claimers see neither each other's locked candidates nor their
+    # uncommitted claims, so their agents' rows serialise the counting. That lock is held until
+    # commit: claimers of one agent queue behind it.
+    if not optimistic:
+        return await _claim(session, actor, worker_id, settings, filters, limit, lock_agents=True)
+    # Claim on the counts as committed, then lock the agents and count again, this
+    # transaction's claims included; the lock is held for that count and the commit only.
+    claimed = await _claim(session, actor, worker_id, settings, filters, limit)
+    if not await _within_limits(session, sorted({run.agent_id for run in claimed})):
+        raise AgentsFilledUp
+    return claimed
+
+
+async def _claim(
+    session: AsyncSession,
+    actor: Actor,
+    worker_id: str,
+    settings: RunSettings,
+    filters: ClaimFilter,
+    limit: int,
+    *,
+    lock_agents: bool = False,
+) -> list[Run]:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    claimed: list[Run] = []
+    full: list[str] = []  # agents found at their limit: their runs are passed over
+    for _ in range(_CLAIM_TRIES):
+        wanted = limit - len(claimed)
+        candidates = _candidates(actor, filters, full).limit(wanted)
+        if postgres:
+            # Concurrent claimers skip each other's candidates instead of waiting on them.
+            candidates = candidates.with_for_update(of=_candidate, skip_locked=True)
+        rows = (await session.execute(candidates)).all()
+        if not rows:
+            break
+        agent_ids = sorted({row.agent_id for row in rows})
+        if lock_agents:
+            await _lock(session, agent_ids)
+        room = await _room(session, agent_ids)
+        chosen: list[str] = []
+        for run_id, agent_id in rows:
+            if room.get(agent_id, 0) > 0:
+                room[agent_id] -= 1
+                chosen.append(run_id)
+            elif agent_id not in full:
+                full.append(agent_id)
+        claimed += await _take(session, chosen, worker_id, settings)
+        if len(claimed) >= limit or (len(rows) < wanted and len(chosen) == len(rows)):
+            break  # enough, or the queue has no more
+    for run in claimed:
+        run_changed(
+            session,
+            run,
+            action="claimed",
+            event_type=EventType.RUN_PROCESSING,
+            actor=actor,
+            by_agent=True,
+            old_state=RunState.PENDING.value,
+            message=f"attempt {run.attempt_count} of {run.max_attempts}",
+            details={"attempt": run.attempt_count},
+        )
+    if claimed:
+        await session.flush()
+    return claimed
 
 
 async def claim_run(
@@ -131,18 +206,20 @@ async def claim_run(
 # Built once: aliased entities are costly to adapt, and the statements are reused with filters.
 _candidate = aliased(Run, name="candidate")
 _busy = aliased(Run, name="busy")
+# Agents running as many runs as they may. Computed once per claim from the running runs (few:
+# as many as workers have slots), not once per pending run, which would make a claim's cost grow
+# with the length of the queue.
+_FULL_AGENTS = (
+    select(_busy.agent_id)
+    .join(Agent, Agent.id == _busy.agent_id)
+    .where(_busy.state == RunState.PROCESSING)
+    .group_by(_busy.agent_id, Agent.max_concurrent_tasks)
+    .having(func.count() >= Agent.max_concurrent_tasks)
+)
 _CANDIDATES = (
     select(_candidate.id, _candidate.agent_id)
-    .join(Agent, Agent.id == _candidate.agent_id)
-    .where(
-        _candidate.state == RunState.PENDING,
-        select(func.count())
-        .where(_busy.agent_id == _candidate.agent_id, _busy.state == RunState.PROCESSING)
-        .scalar_subquery()
-        < Agent.max_concurrent_tasks,
-    )
+    .where(_candidate.state == RunState.PENDING, _candidate.agent_id.not_in(_FULL_AGENTS))
     .order_by(_candidate.created_at, _candidate.id)
-    .limit(1)
 )
 
 
@@ -185,75 +262,68 @@ def _queued_by(user_id: str) -> ColumnElement[bool]:
     )
 
 
-def _claimed_values(session: AsyncSession, worker_id: str, settings: RunSettings) -> dict[str, Any]:
-    return {
-        "state": RunState.PROCESSING,
-        # Counted when it starts, so a run reads "attempt 1" while its first attempt runs and
-        # after it completed; a release (the worker shut down) gives the attempt back.
-        "attempt_count": Run.attempt_count + 1,
-        "worker_id": worker_id,
-        "lease_expires_at": database_now(session, settings.lease),
-        "started_at": database_now(session),
-        "stop_requested": False,
-        "stop_requested_at": None,
-    }
+async def _lock(session: AsyncSession, agent_ids: list[str]) -> None:
+    """Lock the agents' rows, in id order so that claimers never wait on each other in a cycle;
+    a count taken after this, in a statement of its own, sees every other claim of theirs."""
+    await session.execute(
+        select(Agent.id)
+        .where(Agent.id.in_(agent_ids))
+        .order_by(Agent.id)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserting runs still goes on
+    )
 
 
-async def _claim_sqlite(
-    session: AsyncSession,
-    actor: Actor,
-    worker_id: str,
-    settings: RunSettings,
-    filters: ClaimFilter,
-) -> Run | None:
-    pick = _candidates(actor, filters).with_only_columns(_candidate.id).scalar_subquery()
-    statement = (
+def _running() -> ScalarSelect[int]:
+    return (
+        select(func.count())
+        .where(_busy.agent_id == Agent.id, _busy.state == RunState.PROCESSING)
+        .scalar_subquery()
+    )
+
+
+async def _room(session: AsyncSession, agent_ids: list[str]) -> dict[str, int]:
+    """How many more runs each agent may run now."""
+    rows = await session.execute(
+        select(Agent.id, Agent.max_concurrent_tasks - _running()).where(Agent.id.in_(agent_ids))
+    )
+    return {agent_id: room for agent_id, room in rows}
+
+
+async def _within_limits(session: AsyncSession, agent_ids: list[str]) -> bool:
+    """Whether no agent runs more than it may, with this transaction's claims counted."""
+    if not agent_ids:
+        return True
+    await _lock(session, agent_ids)
+    over = await session.scalar(
+        select(Agent.id)
+        .where(Agent.id.in_(agent_ids), _running() > Agent.max_concurrent_tasks)
+        .limit(1)
+    )
+    return over is None
+
+
+async def _take(
+    session: AsyncSession, run_ids: list[str], worker_id: str, settings: RunSettings
+) -> list[Run]:
+    """Mark the chosen runs claimed by the worker; in the order chosen (oldest first)."""
+    if not run_ids:
+        return []
+    taken = await session.scalars(
         update(Run)
-        .where(Run.id == pick)
-        .where(Run.state == RunState.PENDING)
-        .values(**_claimed_values(session, worker_id, settings))
+        .where(Run.id.in_(run_ids), Run.state == RunState.PENDING)
+        .values(
+            state=RunState.PROCESSING,
+            # Counted when it starts, so a run reads "attempt 1" while its first attempt runs
+            # and after it completed; a release (the worker shut down) gives the attempt back.
+            attempt_count=Run.attempt_count + 1,
+            worker_id=worker_id,
+            lease_expires_at=database_now(session, settings.lease),
+            started_at=database_now(session),
+            stop_requested=False,
+            stop_requested_at=None,
+        )
         .returning(Run)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
-    return await session.scalar(statement)
-
-
-async def _claim_postgres(
-    session: AsyncSession,
-    actor: Actor,
-    worker_id: str,
-    settings: RunSettings,
-    filters: ClaimFilter,
-) -> Run | None:
-    excluded: list[str] = []
-    for _ in range(_CLAIM_TRIES):
-        pick = _candidates(actor, filters, excluded)
-        row = (
-            await session.execute(pick.with_for_update(of=_candidate, skip_locked=True))
-        ).one_or_none()
-        if row is None:
-            return None
-        # Concurrent claimers see neither each other's locked candidates nor their uncommitted
-        # claims. The agent's row serialises them; the UPDATE that follows the lock counts the
-        # agent's runs again in a snapshot taken behind it.
-        limit = await session.scalar(
-            select(Agent.max_concurrent_tasks)
-            .where(Agent.id == row.agent_id)
-            .with_for_update(key_share=True)
-        )
-        running = (
-            select(func.count())
-            .where(_busy.agent_id == row.agent_id, _busy.state == RunState.PROCESSING)
-            .scalar_subquery()
-        )
-        run = await session.scalar(
-            update(Run)
-            .where(Run.id == row.id, running < (limit or 0))
-            .values(**_claimed_values(session, worker_id, settings))
-            .returning(Run)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
-        if run is not None:
-            return run
-        excluded.append(row.agent_id)
-    return None
+    by_id = {run.id: run for run in taken}
+    return [by_id[run_id] for run_id in run_ids if run_id in by_id]

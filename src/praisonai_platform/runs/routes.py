@@ -27,7 +27,7 @@ _MAX_VALUES = 20
 _Id = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID)]
 
 
-def run_filter(
+async def run_filter(
     state: Annotated[
         list[RunStateInput] | None, Query(max_length=_MAX_VALUES, description="Repeatable.")
     ] = None,

@@ -1,9 +1,11 @@
 """The worker: registers, heartbeats, claims runs and hands each to the handler, up to
 `concurrency` at a time, directly on the shared database (no HTTP, no web framework).
 
-One coroutine claims (so an idle worker asks the queue once per poll, not once per slot), each
-claimed run gets a task of its own, and a heartbeat coroutine keeps their leases, passes stop
-requests on, and every so often reclaims lapsed leases and purges expired idempotency keys.
+One coroutine claims (so an idle worker asks the queue once per poll, not once per slot, and a
+worker with several free slots fills them in one claim), each claimed run gets a task of its
+own, completions are written together (worker.completions), and a heartbeat coroutine keeps
+their leases, passes stop requests on, and every so often reclaims lapsed leases and purges
+expired idempotency keys.
 On shutdown: stop claiming, give running handlers the grace period, release what did not
 finish, and sign off.
 """
@@ -39,6 +41,7 @@ from praisonai_platform.runs.queue import ClaimFilter
 from praisonai_platform.runs.reports import service as run_reports
 from praisonai_platform.runs.settings import RunSettings, load_run_settings
 from praisonai_platform.runs.workers import service as workers
+from praisonai_platform.worker.completions import CompletionWriter, Waiting
 from praisonai_platform.worker.context import ClaimedRun, RunContext
 from praisonai_platform.worker.database import describe
 from praisonai_platform.worker.handlers import Handler
@@ -87,6 +90,8 @@ class WorkerLoop:
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._hurry = asyncio.Event()
+        self._run_ended = asyncio.Event()
+        self._completions = CompletionWriter(self.worker_id, self._transaction)
         self.database = ""  # named in every database error it logs; known once it runs
 
     def request_shutdown(self) -> None:
@@ -146,63 +151,87 @@ class WorkerLoop:
         while not self._stopping.is_set():
             if not await self._until(slots.acquire()):
                 break
+            free = 1
+            while free < self.concurrency and not slots.locked():
+                await slots.acquire()  # free now: returns at once
+                free += 1
+            self._run_ended.clear()
+            finished = self._completions.take()  # written along with the claim
             try:
-                run = await self._claim()
+                runs = await self._claim_batch(free, finished)
             except Exception:
-                slots.release()
+                runs = []
+                self._completions.give_back(finished)
                 logger.exception("claiming failed on %s; retrying", self.database)
-                await self._pause(self.settings.poll_seconds)
-                continue
-            if run is None:
+            for _ in range(free - len(runs)):
                 slots.release()
-                await self._pause(self.settings.poll_seconds)
+            if not runs:
+                # A run of ours that ends may leave its agent room for another: ask again then.
+                await self._pause(self.settings.poll_seconds, self._run_ended)
                 continue
-            task = asyncio.create_task(self._execute(run), name=f"run {run.id}")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            task.add_done_callback(lambda _task: slots.release())
+            for run in runs:
+                slot = _Slot(slots)
+                task = asyncio.create_task(self._execute(run, slot), name=f"run {run.id}")
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                task.add_done_callback(slot.free)
 
-    async def _claim(self) -> ClaimedRun | None:
-        async def claim(session: AsyncSession) -> tuple[ClaimedRun, float | None] | None:
-            run = await run_queue.claim(
+    async def _claim_batch(self, limit: int, finished: Waiting) -> list[ClaimedRun]:
+        """Claim up to `limit` runs, oldest first, in one transaction that also writes the
+        `finished` runs' completions (first, so their agents have room again)."""
+
+        async def claim(
+            session: AsyncSession, optimistic: bool
+        ) -> tuple[set[str], list[tuple[ClaimedRun, float | None]]]:
+            # Their events and audit rows go in with the claim's, in one statement each.
+            completed = await self._completions.write(session, finished, history_now=False)
+            runs = await run_queue.claim_many(
                 session,
                 SYSTEM,
                 self.worker_id,
                 self.run_settings,
                 ClaimFilter(agent_id=self.agent_id, workspace_ids=self.workspace_ids),
+                limit=limit,
                 reclaim=False,  # the heartbeat loop's upkeep does it, off this path
+                optimistic=optimistic,
             )
-            if run is None:
-                return None
-            keys = await _issue_keys(session, [run])
-            return ClaimedRun.of(run, issue_key=keys.get(run.id)), _seconds_between(
-                run.created_at, run.started_at
-            )
+            keys = await _issue_keys(session, runs)
+            return completed, [
+                (
+                    ClaimedRun.of(run, issue_key=keys.get(run.id)),
+                    _seconds_between(run.created_at, run.started_at),
+                )
+                for run in runs
+            ]
 
-        answer = await self._transaction(claim)
-        if answer is None:
-            return None
-        claimed, waited = answer
-        # Registered before anyone awaits, so the next heartbeat keeps its lease.
-        self._active[claimed.id] = RunContext(
-            claimed, self.worker_id, self.run_settings, self._sessions, billing=self.billing
-        )
-        self._active[claimed.id].shutting_down = self._stopping.is_set()
-        self._log_run(
-            claimed,
-            "claimed",
-            f"claimed: attempt {claimed.attempt} of {claimed.max_attempts}, queued for",
-            waited,
-        )
-        return claimed
+        try:
+            completed, answer = await self._transaction(lambda session: claim(session, True))
+        except run_queue.AgentsFilledUp:
+            completed, answer = await self._transaction(lambda session: claim(session, False))
+        self._completions.settle(finished, completed)
+        for claimed, waited in answer:
+            # Registered before anyone awaits, so the next heartbeat keeps its lease.
+            self._active[claimed.id] = RunContext(
+                claimed, self.worker_id, self.run_settings, self._sessions, billing=self.billing
+            )
+            self._active[claimed.id].shutting_down = self._stopping.is_set()
+            self._log_run(
+                claimed,
+                "claimed",
+                f"claimed: attempt {claimed.attempt} of {claimed.max_attempts}, queued for",
+                waited,
+            )
+        return [claimed for claimed, _ in answer]
 
     # Running a handler -------------------------------------------------------------------------
 
-    async def _execute(self, run: ClaimedRun) -> None:
+    async def _execute(self, run: ClaimedRun, slot: _Slot) -> None:
         context = self._active[run.id]
         started = time.monotonic()
         try:
             outcome = await invoke(self.handler, run, context)
+            # The handler is done: its slot takes the next run while this one's end is written.
+            slot.free()
             await self._finish(run, context, outcome, time.monotonic() - started)
         except Exception:
             logger.exception(
@@ -213,6 +242,7 @@ class WorkerLoop:
             )
         finally:
             self._active.pop(run.id, None)
+            self._run_ended.set()
 
     async def _finish(
         self, run: ClaimedRun, context: RunContext, outcome: HandlerOutcome, duration: float
@@ -250,9 +280,11 @@ class WorkerLoop:
                     retry=False,  # the same handler would return the same thing again
                 )
             else:
-                await self._report(run_reports.complete, run, result=outcome.result)
-                done = f"completed on attempt {run.attempt} of {run.max_attempts} in"
-                self._log_run(run, "completed", done, duration)
+                done = run_reports.completion(run.id, outcome.result)
+                if not await self._completions.complete(done):
+                    raise Conflict("this worker does not hold the run", code="run_not_held")
+                completed = f"completed on attempt {run.attempt} of {run.max_attempts} in"
+                self._log_run(run, "completed", completed, duration)
         except (Conflict, NotFound) as exc:
             gone = f": not ours any more ({exc.detail})"
             self._log_run(run, "lost", "lost after", duration, detail=gone)
@@ -422,9 +454,28 @@ class WorkerLoop:
         task.cancel()
         return False
 
-    async def _pause(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
+    async def _pause(self, seconds: float, wake: asyncio.Event | None = None) -> None:
+        """Wait `seconds`, or until shutdown or `wake`, whichever comes first."""
+        events = [self._stopping, *([wake] if wake is not None else [])]
+        waiting = [asyncio.ensure_future(event.wait()) for event in events]
+        try:
+            await asyncio.wait(waiting, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in waiting:
+                task.cancel()
+
+
+class _Slot:
+    """One of the worker's `concurrency` slots, held by a run until its handler is done."""
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots = slots
+        self._held = True
+
+    def free(self, *_task: object) -> None:
+        if self._held:
+            self._held = False
+            self._slots.release()
 
 
 async def _issue_keys(session: AsyncSession, runs: list[Run]) -> dict[str, str]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import object_session
 
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.errors import Forbidden, NotFound
@@ -259,6 +260,37 @@ async def workspace_access(
         raise ValueError(f"{action.value} is not a workspace action: use require_credential")
     if actor.workspace_id is not None and actor.workspace_id != workspace_id:
         raise Forbidden("this API key is limited to another workspace", code="key_out_of_scope")
+    known = _known_membership(session, actor, workspace_id) if not lock else None
+    if known is not None:
+        workspace, member = known
+    else:
+        workspace, member = await _load_membership(session, actor, workspace_id, lock=lock)
+    if workspace is None or member is None:
+        raise NotFound(WORKSPACE_NOT_FOUND)
+    access = Access(actor=actor, workspace=workspace, member=member)
+    if not PERMISSIONS[action].or_own:
+        access.require(action)
+    else:
+        require_credential(actor, action)
+    return access
+
+
+def _known_membership(
+    session: AsyncSession, actor: Actor, workspace_id: str
+) -> tuple[Workspace | None, Member | None] | None:
+    """The membership loaded with the actor's credential, if it is for this workspace and its
+    objects belong to this session (changes to them must be flushed by it); None: ask."""
+    known = None if actor.is_system else actor.membership
+    if known is None or known.workspace_id != workspace_id:
+        return None
+    if known.member is not None and object_session(known.member) is not session.sync_session:
+        return None
+    return known.workspace, known.member
+
+
+async def _load_membership(
+    session: AsyncSession, actor: Actor, workspace_id: str, *, lock: bool
+) -> tuple[Workspace | None, Member | None]:
     statement = (
         select(Workspace, Member)
         .join(Member, Member.workspace_id == Workspace.id)
@@ -272,11 +304,4 @@ async def workspace_access(
             populate_existing=True
         )
     row = (await session.execute(statement)).one_or_none()
-    if row is None:
-        raise NotFound(WORKSPACE_NOT_FOUND)
-    access = Access(actor=actor, workspace=row.Workspace, member=row.Member)
-    if not PERMISSIONS[action].or_own:
-        access.require(action)
-    else:
-        require_credential(actor, action)
-    return access
+    return (None, None) if row is None else (row.Workspace, row.Member)

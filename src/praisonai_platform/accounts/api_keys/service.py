@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from praisonai_platform.core.actors import Actor
+from praisonai_platform.core.actors import Actor, Membership
 from praisonai_platform.core.clock import utcnow
 from praisonai_platform.core.errors import Conflict, NotFound, Unauthenticated
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
-from praisonai_platform.db.models import ActorType, Agent, User, UserApiKey
+from praisonai_platform.db.models import ActorType, Agent, Member, User, UserApiKey, Workspace
 from praisonai_platform.workspaces.permissions import Action, require_credential, workspace_access
 
 KEY_PREFIX = "ppk_"
@@ -120,14 +121,33 @@ async def revoke(session: AsyncSession, actor: Actor, key_id: str) -> UserApiKey
     return key
 
 
-async def authenticate(session: AsyncSession, secret: str) -> Actor:
-    """The actor a key acts as; unknown, revoked and expired keys are Unauthenticated."""
-    row = (
-        await session.execute(
-            select(UserApiKey, User)
-            .join(User, User.id == UserApiKey.user_id)
-            .where(UserApiKey.key_hash == hash_key(secret))
+@dataclass(frozen=True, slots=True)
+class KeyUse:
+    """An authenticated key: the actor it acts as, and whether its last use is stale (older than
+    `LAST_USED_RESOLUTION`) and should be recorded with `record_use`."""
+
+    actor: Actor
+    at: datetime
+    record: bool
+
+
+async def authenticate(
+    session: AsyncSession, secret: str, workspace_id: str | None = None
+) -> KeyUse:
+    """The actor a key acts as; unknown, revoked and expired keys are Unauthenticated.
+
+    With `workspace_id` (the workspace of the request's path), the key's user's membership in it
+    is read in the same statement (`Actor.membership`). Nothing is written: the caller records
+    the use (`record_use`), in the request's transaction or after a read-only one."""
+    statement = select(UserApiKey, User).join(User, User.id == UserApiKey.user_id)
+    if workspace_id is not None:
+        statement = (
+            statement.add_columns(Member, Workspace)
+            .outerjoin(Member, (Member.user_id == User.id) & (Member.workspace_id == workspace_id))
+            .outerjoin(Workspace, Workspace.id == Member.workspace_id)
         )
+    row = (
+        await session.execute(statement.where(UserApiKey.key_hash == hash_key(secret)))
     ).one_or_none()
     now = utcnow()
     if row is None or not is_active(row.UserApiKey, now) or not row.User.is_active:
@@ -135,15 +155,33 @@ async def authenticate(session: AsyncSession, secret: str) -> Actor:
             "the API key is not valid, revoked or expired", code="invalid_api_key"
         )
     key, user = row.UserApiKey, row.User
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
-        await session.execute(
-            update(UserApiKey).where(UserApiKey.id == key.id).values(last_used_at=now)
-        )
-    return Actor(
+    actor = Actor(
         type=ActorType.AGENT if key.agent_id else ActorType.USER,
         id=key.agent_id or user.id,
         user=user,
         scopes=frozenset(key.scopes),
         workspace_id=key.workspace_id,
         api_key_id=key.id,
+        membership=None
+        if workspace_id is None
+        else Membership(workspace_id, row.Workspace, row.Member),
+    )
+    stale = key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION
+    return KeyUse(actor=actor, at=now, record=stale)
+
+
+async def record_use(session: AsyncSession, key_id: str, at: datetime) -> None:
+    """Set the key's last use to `at`, unless a use within `LAST_USED_RESOLUTION` of it is
+    already recorded (so concurrent requests write it once)."""
+    await session.execute(
+        update(UserApiKey)
+        .where(
+            UserApiKey.id == key_id,
+            or_(
+                UserApiKey.last_used_at.is_(None),
+                UserApiKey.last_used_at <= at - LAST_USED_RESOLUTION,
+            ),
+        )
+        .values(last_used_at=at)
+        .execution_options(synchronize_session=False)
     )

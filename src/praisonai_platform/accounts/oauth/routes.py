@@ -31,7 +31,7 @@ from praisonai_platform.accounts.oauth.schemas import (
 )
 from praisonai_platform.accounts.oauth.settings import OAuthConfig, OAuthProvider, load_oauth_config
 from praisonai_platform.accounts.schemas import LinkStartResponse, UserResponse
-from praisonai_platform.api.deps import CurrentActor, DbSession, ServerConfig
+from praisonai_platform.api.deps import CurrentActor, DbSession, ServerConfig, WriteSession
 from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.core.errors import NotFound
 from praisonai_platform.db import session_scope
@@ -47,7 +47,7 @@ _FAILURES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_oauth_config(request: Request) -> OAuthConfig:
+async def get_oauth_config(request: Request) -> OAuthConfig:
     config = getattr(request.app.state, "oauth_config", None)
     if config is None:
         config = request.app.state.oauth_config = load_oauth_config()
@@ -84,7 +84,7 @@ async def list_providers(request: Request, config: OAuthSettings) -> list[OAuthP
     },
 )
 async def authorize(
-    provider: ProviderName, request: Request, session: DbSession, config: OAuthSettings
+    provider: ProviderName, request: Request, session: WriteSession, config: OAuthSettings
 ) -> RedirectResponse:
     """Start signing in: redirects to the provider."""
     chosen = _provider(config, provider)
@@ -125,7 +125,7 @@ async def callback(
     provider: ProviderName,
     request: Request,
     response: Response,
-    session: DbSession,
+    session: WriteSession,
     settings: ServerConfig,
     config: OAuthSettings,
     code: Annotated[str | None, Query(max_length=2048)] = None,

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from praisonai_platform.client.calls import Call, idempotency, query, read_model, read_nothing
-from praisonai_platform.client.pages import Page, read_page
+from praisonai_platform.client.pages import Page, listing_call, read_page
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -38,4 +38,4 @@ def action(method: str, path: str) -> Call[None]:
 
 
 def listing(path: str, model: type[M], **params: Any) -> Call[Page[M]]:
-    return Call("GET", path, read_page(model), params=query(**params))
+    return listing_call(path, read_page(model), query(**params))

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
 
 from praisonai_platform.config import Settings, load_settings
-from praisonai_platform.db import models  # noqa: F401  (registers every table)
+from praisonai_platform.db import models, search_ddl  # noqa: F401  (models: registers every table)
 from praisonai_platform.db.base import Base
 from praisonai_platform.db.sqlite import install_sqlite_discipline
 
 target_metadata = Base.metadata
+
+
+def _include_name(name: str | None, type_: str, parent_names: MutableMapping[Any, Any]) -> bool:
+    """Leave the search index (FTS5 tables, tsvector columns; see db/search_ddl.py) out of the
+    comparison with the models: it is built by SQL per backend, not declared in them."""
+    return not search_ddl.is_search_object(type_, name, parent_names.get("table_name"))
 
 
 def _configure_and_run(connection: Connection) -> None:
@@ -21,6 +30,7 @@ def _configure_and_run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=is_sqlite,
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,6 +1,7 @@
 """Every table of the platform. Importing this package registers them all on `Base.metadata`."""
 
-from praisonai_platform.db import ledger_ddl  # noqa: F401  (append-only ledger on create_all)
+# Their listeners add the append-only ledger and the search index wherever create_all runs.
+from praisonai_platform.db import ledger_ddl, search_ddl  # noqa: F401
 from praisonai_platform.db.models.account_tokens import AccountToken
 from praisonai_platform.db.models.accounts import UserApiKey, UserProvider
 from praisonai_platform.db.models.activity import ActivityLog

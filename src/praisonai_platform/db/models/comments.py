@@ -23,6 +23,8 @@ class Comment(IdMixin, TimestampMixin, Base):
             "author_id IS NULL OR author_agent_id IS NULL", name="author_is_user_or_agent"
         ),
         Index(None, "issue_id", "created_at"),
+        # Search reads the comments that match common words newest first (search/statements.py).
+        Index(None, "created_at", "id"),
     )
 
     issue_id: Mapped[str] = mapped_column(

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import (
     CheckConstraint,
+    Computed,
     Connection,
     ForeignKey,
     Index,
@@ -36,6 +37,15 @@ def _agent_fk() -> ForeignKey:
     return ForeignKey("agents.id", ondelete="SET NULL")
 
 
+# Priorities in their order, "none" lowest: what sorting by priority sorts by.
+PRIORITY_RANKS = {priority: rank for rank, priority in enumerate(IssuePriority)}
+PRIORITY_RANK_SQL = (
+    "CASE priority "
+    + " ".join(f"WHEN '{priority.value}' THEN {rank}" for priority, rank in PRIORITY_RANKS.items())
+    + " ELSE 0 END"
+)
+
+
 class Issue(IdMixin, TimestampMixin, Base):
     __tablename__ = "issues"
     __table_args__ = (
@@ -49,10 +59,20 @@ class Issue(IdMixin, TimestampMixin, Base):
             name="creator_is_user_or_agent",
         ),
         CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
-        Index(None, "workspace_id", "status"),
-        Index(None, "workspace_id", "priority"),
-        Index(None, "workspace_id", "created_at"),
-        Index(None, "workspace_id", "updated_at"),
+        # One index per sort of a workspace's list, each ending in the sort's tie-breaker, and
+        # the same sorts behind the status filter; a filter on a column with many values
+        # (assignee, creator, project) keeps the default order by number. Other filter and
+        # sort pairs walk a sort's index and skip what does not match (docs/rest-api.md).
+        Index(None, "workspace_id", "created_at", "id"),
+        Index(None, "workspace_id", "updated_at", "id"),
+        Index(None, "workspace_id", "priority_rank", "issue_number"),
+        Index(None, "workspace_id", "status", "issue_number"),
+        Index(None, "workspace_id", "status", "created_at", "id"),
+        Index(None, "workspace_id", "status", "updated_at", "id"),
+        Index(None, "workspace_id", "status", "priority_rank", "issue_number"),
+        Index(None, "workspace_id", "assignee_key", "issue_number"),
+        Index(None, "workspace_id", "creator_key", "issue_number"),
+        Index(None, "workspace_id", "project_id", "issue_number"),
     )
 
     workspace_id: Mapped[str] = mapped_column(
@@ -92,6 +112,17 @@ class Issue(IdMixin, TimestampMixin, Base):
     identifier: Mapped[str] = mapped_column(String(40), nullable=False)
     acceptance_criteria: Mapped[list[Any] | None] = mapped_column(JSONDict)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    # Computed by the database from the columns above, so no write path has to keep them right:
+    # the order of priorities as a number, and whoever is assigned or created the issue, person
+    # or agent, as one column an index can serve. Stored on PostgreSQL; the migration makes them
+    # virtual on SQLite, which cannot add a stored column to a table (its indexes hold them).
+    priority_rank: Mapped[int] = mapped_column(Integer, Computed(PRIORITY_RANK_SQL, persisted=True))
+    assignee_key: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), Computed("COALESCE(assignee_id, assignee_agent_id)", persisted=True)
+    )
+    creator_key: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), Computed("COALESCE(created_by_id, created_by_agent_id)", persisted=True)
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

@@ -19,7 +19,7 @@ router = APIRouter(tags=["events"])
 _MAX_VALUES = 20
 
 
-def event_filter(
+async def event_filter(
     event_type: Annotated[
         list[EventTypeInput] | None,
         Query(max_length=_MAX_VALUES, description="Repeat for any of several types."),

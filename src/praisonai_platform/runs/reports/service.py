@@ -8,10 +8,13 @@ another cannot finish it a second time (409 `run_not_held`).
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NoReturn, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.clock import database_now, utcnow
@@ -35,6 +38,8 @@ from praisonai_platform.runs.workers import service as workers
 from praisonai_platform.workspaces.permissions import Action, workspace_access
 
 WORKER_EVENT_TYPES = frozenset({EventType.ERROR, EventType.SYSTEM})
+# The table itself: an UPDATE of it takes a list of parameters (one row each) in one statement.
+_RUNS = cast(Table, Run.__table__)
 
 
 async def heartbeat(
@@ -128,6 +133,28 @@ async def add_event(
     await session.flush()
 
 
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A run's end as its worker reports it, checked (`completion`) before it is written."""
+
+    run_id: str
+    result: dict[str, Any]
+    message: str | None = None
+
+
+def completion(
+    run_id: str, result: dict[str, Any] | None = None, message: str | None = None
+) -> Completion:
+    """Check a completion: `result` must be storable JSON; `message` (or a string
+    `result["message"]`) is posted on the run's issue as the agent's comment."""
+    result = run_values.json_object(result or {}, "result", MAX_RESULT_BYTES)
+    if message is None and isinstance(result.get("message"), str):
+        message = result["message"]
+    if message is not None:
+        message = run_values.text(message, "message", MAX_TEXT)
+    return Completion(run_id, result, message)
+
+
 async def complete(
     session: AsyncSession,
     actor: Actor,
@@ -139,11 +166,7 @@ async def complete(
 ) -> Run:
     """The run is done. `message` (or a string `result["message"]`) is posted on the run's issue
     as the agent's comment."""
-    result = run_values.json_object(result or {}, "result", MAX_RESULT_BYTES)
-    if message is None and isinstance(result.get("message"), str):
-        message = result["message"]
-    if message is not None:
-        message = run_values.text(message, "message", MAX_TEXT)
+    done = completion(run_id, result, message)
     await authorize_worker(session, actor, run_id, worker_id)
     run = await _update_held(
         session,
@@ -151,12 +174,73 @@ async def complete(
         worker_id,
         {
             "state": RunState.COMPLETED,
-            "result": result,
+            "result": done.result,
             "progress_percentage": float(MAX_PROGRESS),
             "lease_expires_at": None,
             "finished_at": database_now(session),
         },
     )
+    _completed(session, actor, run, done)
+    await session.flush()
+    return run
+
+
+async def complete_many(
+    session: AsyncSession,
+    actor: Actor,
+    worker_id: str,
+    completions: Sequence[Completion],
+    *,
+    history_now: bool = True,
+) -> list[Run]:
+    """Several runs this worker holds are done, written in one transaction (a worker finishing
+    many short runs). Runs it no longer holds are left as they are and out of the answer: the
+    others complete all the same. With `history_now=False` only the runs are written now, and
+    their events and audit rows with the session's next flush (with those of a claim)."""
+    by_id = {done.run_id: done for done in completions}
+    for run_id in by_id:
+        await authorize_worker(session, actor, run_id, worker_id)
+    rows = await session.execute(
+        select(Run, database_now(session))
+        .where(
+            Run.id.in_(list(by_id)), Run.worker_id == worker_id, Run.state == RunState.PROCESSING
+        )
+        .order_by(Run.id)
+        .with_for_update(of=Run)
+        .execution_options(populate_existing=True)
+    )
+    held = list(rows)
+    if not held:
+        return []
+    ended = {
+        "state": RunState.COMPLETED,
+        "progress_percentage": float(MAX_PROGRESS),
+        "lease_expires_at": None,
+    }
+    # One statement for them all, each with its own result.
+    await session.execute(
+        update(_RUNS)
+        .where(_RUNS.c.id == bindparam("run_id"))
+        .values(result=bindparam("run_result"), finished_at=bindparam("run_finished"), **ended),
+        [
+            {"run_id": run.id, "run_result": by_id[run.id].result, "run_finished": now}
+            for run, now in held
+        ],
+    )
+    runs: list[Run] = []
+    for run, now in held:
+        done = by_id[run.id]
+        # What was written, as the loaded run's state (nothing left for the flush to write).
+        for name, value in {**ended, "result": done.result, "finished_at": now}.items():
+            set_committed_value(run, name, value)
+        _completed(session, actor, run, done)
+        runs.append(run)
+    if history_now:
+        await session.flush()
+    return runs
+
+
+def _completed(session: AsyncSession, actor: Actor, run: Run, done: Completion) -> None:
     run_changed(
         session,
         run,
@@ -165,13 +249,11 @@ async def complete(
         actor=actor,
         by_agent=True,
         old_state=RunState.PROCESSING.value,
-        message=message[:MAX_EVENT_SUMMARY] if message else "completed",
+        message=done.message[:MAX_EVENT_SUMMARY] if done.message else "completed",
         details={"attempt": run.attempt_count},
     )
-    if message:
-        post_agent_comment(session, run, message)
-    await session.flush()
-    return run
+    if done.message:
+        post_agent_comment(session, run, done.message)
 
 
 async def fail(

@@ -15,18 +15,20 @@ from praisonai_platform.workspaces.members.settings import (
 )
 
 
-def get_membership_settings(request: Request) -> MembershipSettings:
+async def get_membership_settings(request: Request) -> MembershipSettings:
     """PLATFORM_DIRECT_MEMBERSHIP and PLATFORM_INVITATION_*, read once per application."""
     return app_setting(request, "membership_settings", load_membership_settings)
 
 
-def get_direct_membership(request: Request) -> bool:
+async def get_direct_membership(request: Request) -> bool:
     """`app.state.direct_membership` (create_app sets it from the settings, and an API dialect
     that adds members directly may set it to True); else the setting alone."""
     state: Any = request.app.state
     flag = getattr(state, "direct_membership", None)
     if flag is None:
-        flag = direct_membership_allowed(get_membership_settings(request))
+        flag = direct_membership_allowed(
+            app_setting(request, "membership_settings", load_membership_settings)
+        )
         state.direct_membership = flag
     return bool(flag)
 

@@ -1,0 +1,1 @@
+"""Demonstration data: a workspace full of realistic issues."""

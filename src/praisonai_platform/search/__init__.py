@@ -1,0 +1,1 @@
+"""Full-text search over a workspace's issues, comments and projects."""
