@@ -113,7 +113,8 @@ async def list_issues(
     await workspace_access(session, actor, workspace_id, Action.ISSUE_READ)
     where = await issue_queries.list_conditions(session, workspace_id, filters)
     statement = select(Issue).where(Issue.workspace_id == workspace_id, *where)
-    return await paginate(session, statement, issue_queries.sort_keys(sort), page)
+    order = await issue_queries.list_order(session, workspace_id, filters, sort)
+    return await paginate(session, statement, order, page)
 
 
 async def children(
