@@ -34,6 +34,7 @@ from praisonai_platform.db.models import (
     UserApiKey,
     Workspace,
 )
+from tests.api.test_read_only_requests import watching_statements
 from tests.factories import PASSWORD, Person, serial
 
 SAME_SITE = {"Origin": "http://testserver"}
@@ -144,11 +145,18 @@ async def test_every_view_lists_and_shows_details(
         headers=admin.headers,
     )
     assert issue.status_code == 201
-    for view in VIEWS:
-        listed = await client.get(f"/admin/{view.identity}/list")
-        assert listed.status_code == 200, (view.identity, listed.text[:500])
-    details = await client.get(f"/admin/issue/details/{issue.json()['id']}")
+    with watching_statements() as seen:
+        for view in VIEWS:
+            listed = await client.get(f"/admin/{view.identity}/list")
+            assert listed.status_code == 200, (view.identity, listed.text[:500])
+        details = await client.get(f"/admin/issue/details/{issue.json()['id']}")
+        edit_form = await client.get(f"/admin/issue/edit/{issue.json()['id']}")
     assert details.status_code == 200 and "Broken login" in details.text
+    assert edit_form.status_code == 200
+    # Page views read in read-only transactions: never the writer's turn on a SQLite file.
+    assert seen and all(statement.read_only for statement in seen), [
+        statement.sql for statement in seen if not statement.read_only
+    ]
     assert (await client.get("/admin/issue/details/no-such-id")).status_code == 404
 
 

@@ -13,7 +13,7 @@ from praisonai_platform.api.admin.account_views import ACCOUNT_VIEWS
 from praisonai_platform.api.admin.auth import AdminAuth
 from praisonai_platform.api.admin.csrf import SameOriginGuard
 from praisonai_platform.api.admin.run_views import RUN_VIEWS
-from praisonai_platform.api.admin.sessions import CurrentEngineSessions
+from praisonai_platform.api.admin.sessions import CurrentEngineSessions, ReadOnlyPageViews
 from praisonai_platform.api.admin.settings import load_admin_settings
 from praisonai_platform.api.admin.work_views import WORK_VIEWS
 from praisonai_platform.core.server_settings import ServerSettings
@@ -36,7 +36,10 @@ def install_admin(app: FastAPI) -> Admin | None:
         base_url=BASE_URL,
         title="praisonai-platform admin",
         templates_dir=str(TEMPLATES),
-        middlewares=[Middleware(SameOriginGuard, public_url=public_url)],
+        middlewares=[
+            Middleware(SameOriginGuard, public_url=public_url),
+            Middleware(ReadOnlyPageViews),
+        ],
         authentication_backend=AdminAuth(server_settings, settings),
     )
     for view in (*ACCOUNT_VIEWS, *WORK_VIEWS, *RUN_VIEWS):
