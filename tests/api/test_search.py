@@ -120,6 +120,12 @@ async def test_ranked_titles_then_descriptions_then_comments(
         ("issue", "text", "Webhook retries fail"),
     ]
     assert await search(client, corpus, "webhook nowhere") == []
+    # only the last word is a prefix (the word being typed); the others are whole words
+    assert found(await search(client, corpus, "sender webh")) == [
+        ("issue", "text", "Billing page"),
+        ("issue", "text", "Webhook retries fail"),
+    ]
+    assert await search(client, corpus, "webh sender") == []
     assert [r["title"] for r in await search(client, corpus, "sidebar")] == ["Dark mode"]
 
 

@@ -19,7 +19,7 @@ def search(
     words: Annotated[
         str,
         typer.Argument(
-            help="Words to find (each also as a prefix: webh finds webhook), or an issue's key "
+            help="Words to find (the last also as a prefix: webh finds webhook), or an issue's key "
             "or number (ENG-42, 42)."
         ),
     ],

@@ -29,7 +29,7 @@ async def search(
             # Longer texts than a search takes get the search's own code, like the list's q.
             max_length=MAX_QUERY_LENGTH * 5,
             description=f"Words to find, at most {MAX_WORDS} in {MAX_QUERY_LENGTH} characters "
-            "(each also as a prefix: `webh` finds `webhook`), or an issue's key or number "
+            "(the last also as a prefix: `webh` finds `webhook`), or an issue's key or number "
             "(`ENG-42`, `42`, `#42`).",
         ),
     ],

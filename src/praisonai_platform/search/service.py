@@ -34,6 +34,7 @@ from praisonai_platform.search.statements import (
     IssueTextMatch,
     Stream,
     few_issue_rowids,
+    issue_probe_statement,
     probe_statement,
     stream_statement,
 )
@@ -51,10 +52,18 @@ FEW_MATCHES = 1000
 COMMON_SHARE = 0.01
 _TABLE_ROWS = text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:table)")
 _SCANS = ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan")
+# A probe is planned for its own words each time: a generic plan (which a prepared statement
+# switches to after a few runs) cannot know they are rare, and joins comments the costly way.
 _BITMAP_SCANS_ONLY = text(
-    "SELECT " + ", ".join(f"set_config('{scan}', 'off', true)" for scan in _SCANS)
+    "SELECT "
+    + ", ".join(f"set_config('{scan}', 'off', true)" for scan in _SCANS)
+    + ", set_config('plan_cache_mode', 'force_custom_plan', true)"
 )
-_ALL_SCANS = text("SELECT " + ", ".join(f"set_config('{scan}', 'on', true)" for scan in _SCANS))
+_ALL_SCANS = text(
+    "SELECT "
+    + ", ".join(f"set_config('{scan}', 'on', true)" for scan in _SCANS)
+    + ", set_config('plan_cache_mode', 'auto', true)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +99,21 @@ async def search(
         if named is not None:
             found[(ResultType.ISSUE, named.id)] = _Ranked(0, named)
     dialect = session.get_bind().dialect.name
+    issue_matches: _IssueMatches | None = None
     for _rank, streams in itertools.groupby(_streams_for(access), key=lambda s: s.rank):
         # Results of a lower rank all come first: once they fill the page, the streams of the
         # higher ranks (the costlier ones when the words are common) need not be read at all.
         if len(found) >= wanted:
             break
         for stream in streams:
-            ids = await _few_matches(session, dialect, stream, terms, workspace_id)
+            if dialect == "postgresql" and stream.indexed is ISSUES:
+                if issue_matches is None:
+                    issue_matches = await _few_issue_matches(session, terms, workspace_id)
+                ids = issue_matches.of(stream)
+                if ids is None:
+                    ids = await _few_matches(session, dialect, stream, terms, workspace_id)
+            else:
+                ids = await _few_matches(session, dialect, stream, terms, workspace_id)
             if ids == []:
                 continue
             statement = stream_statement(dialect, stream, terms, ids)
@@ -154,6 +171,45 @@ async def _few_matches(
     finally:
         await session.execute(_ALL_SCANS)
     return ids if len(ids) <= FEW_MATCHES else None
+
+
+@dataclass(frozen=True, slots=True)
+class _IssueMatches:
+    """Every issue matching in its text, split by whether its title matches; `known` False
+    when there are too many (or too many are expected) to read them all."""
+
+    known: bool
+    in_title: list[str]
+    elsewhere: list[str]
+
+    def of(self, stream: Stream) -> list[str] | None:
+        if not self.known:
+            return None
+        return self.in_title if stream.headed else self.elsewhere
+
+
+async def _few_issue_matches(
+    session: AsyncSession, terms: SearchTerms, workspace_id: str
+) -> _IssueMatches:
+    """PostgreSQL: both issue streams' matches from one probe of the text index (the title
+    and text streams would otherwise probe one index each, each paying for the common words);
+    when they are too many, each stream is left to `_few_matches`."""
+    unknown = _IssueMatches(known=False, in_title=[], elsewhere=[])
+    parameters = {"workspace_id": workspace_id, "limit": FEW_MATCHES + 1}
+    if await _expected_common(session, ISSUE_TEXT, terms, parameters):
+        return unknown
+    await session.execute(_BITMAP_SCANS_ONLY)
+    try:
+        rows = (await session.execute(issue_probe_statement(terms), parameters)).all()
+    finally:
+        await session.execute(_ALL_SCANS)
+    if len(rows) > FEW_MATCHES:
+        return unknown
+    return _IssueMatches(
+        known=True,
+        in_title=[str(row.id) for row in rows if row.in_title],
+        elsewhere=[str(row.id) for row in rows if not row.in_title],
+    )
 
 
 async def _expected_common(

@@ -198,6 +198,18 @@ def probe_statement(stream: Stream, terms: SearchTerms, *, estimate: bool = Fals
     return text(sql).bindparams(**_postgres_values(terms, sql))
 
 
+def issue_probe_statement(terms: SearchTerms) -> TextClause:
+    """PostgreSQL: like `probe_statement` for every issue matching in title and description,
+    with `in_title`, whether the title alone matches: one read of the index answers both
+    issue streams (an issue whose title holds the words is among those whose text does)."""
+    query = f"to_tsquery('{POSTGRES_CONFIG}', :everything)"
+    sql = (
+        f"SELECT t.id, t.{ISSUE_TITLES.vector} @@ {query} AS in_title FROM issues AS t "
+        f"WHERE t.workspace_id = :workspace_id AND t.{ISSUES.vector} @@ {query} LIMIT :limit"
+    )
+    return text(sql).bindparams(**_postgres_values(terms, sql))
+
+
 def _postgres_stream(stream: Stream, terms: SearchTerms, ids: list[str] | None) -> TextClause:
     indexed = stream.indexed
     source, owner = _postgres_from(indexed)

@@ -1,7 +1,8 @@
 """What a search text asks for: its words, and the issue it names if it is a key or a number.
 
 The text is never handed to a query language as it is: only its words are kept (letters and
-digits; everything else separates words), each searched as a whole word or a prefix. So quotes,
+digits; everything else separates words), each searched as a whole word, except the last one,
+which is also a prefix (the word being typed, as in a search box). So quotes,
 `*`, `NEAR`, `-`, `:` or parentheses in a search mean nothing special on either backend.
 """
 
@@ -14,8 +15,10 @@ from praisonai_platform.core.errors import ValidationFailed
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 10
-# Words this long or longer are matched as prefixes ("webh" finds "webhook"); a one-letter
-# prefix would match most of the index.
+# The last word, if this long or longer, is matched as a prefix ("webh" finds "webhook"); a
+# one-letter prefix would match most of the index. The other words are whole words: an index
+# answers a prefix by collecting every row of every word it starts, which for a few common
+# prefixes costs far more than intersecting whole words.
 MIN_PREFIX_LENGTH = 2
 
 _WORD = re.compile(r"[^\W_]+")
@@ -31,7 +34,7 @@ class SearchTerms:
     key_prefix: str | None = None
 
     def is_prefix(self, word: str) -> bool:
-        return len(word) >= MIN_PREFIX_LENGTH
+        return word == self.words[-1] and len(word) >= MIN_PREFIX_LENGTH
 
 
 def parse(text: str) -> SearchTerms:
@@ -40,7 +43,9 @@ def parse(text: str) -> SearchTerms:
         raise ValidationFailed(
             f"a search is at most {MAX_QUERY_LENGTH} characters", code="search_query_too_long"
         )
-    words = tuple(dict.fromkeys(word.lower() for word in _WORD.findall(text)))
+    # Each word once, where it last occurs: the last word typed stays last (the prefix).
+    typed = [word.lower() for word in _WORD.findall(text)]
+    words = tuple(reversed(dict.fromkeys(reversed(typed))))
     if not words:
         raise ValidationFailed(
             "a search needs at least one word (letters or digits)", code="search_query_empty"
@@ -59,7 +64,7 @@ def parse(text: str) -> SearchTerms:
 
 
 def fts5_query(terms: SearchTerms, column: str | None = None) -> str:
-    """An FTS5 query matching every word (as a prefix where long enough), in `column` only if
+    """An FTS5 query matching every word (the last as a prefix if long enough), in `column` only if
     given. Each word is a quoted string: FTS5 reads nothing in it as syntax."""
     scope = f"{column} : " if column else ""
     return " AND ".join(

@@ -21,7 +21,7 @@ def _read_results(response: httpx.Response) -> list[SearchResult]:
 def _search(
     _client: Any, workspace_id: str, q: str, *, limit: int | None = None, offset: int | None = None
 ) -> Call[list[SearchResult]]:
-    """Issues, comments and projects holding every word of `q` (each also as a prefix), or the
+    """Issues, comments and projects holding every word of `q` (the last also as a prefix), or the
     issue `q` names by key or number; best first: the named issue, title matches, description
     matches, comments. Highlights are escaped HTML with `<mark>` around matched words."""
     path = api_path("workspaces", workspace_id, "search")
