@@ -276,3 +276,27 @@ async def test_completing_many_completes_the_runs_still_held_and_leaves_the_othe
     assert (rows[first.id], rows[second.id]) == ({"n": 1}, {"n": 2})
     assert states[third.id] is RunState.PROCESSING and rows[third.id] is None
     assert completed == {first.id, second.id}
+
+
+async def test_a_later_round_passes_over_an_agent_another_claimer_holds(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """A claim that already holds agents never waits for another agent's lock (that wait could
+    close a cycle with a claimer holding the others): on PostgreSQL such an agent's runs are
+    passed over this time. On SQLite nothing is locked per agent (BEGIN IMMEDIATE)."""
+    _, first_runs = await setup(session_factory, 3, limit=1)
+    second, second_runs = await setup(session_factory, 3, register=False)
+    async with session_factory() as holder:
+        postgres = holder.get_bind().dialect.name == "postgresql"
+        if postgres:  # another claimer holds the second agent's row
+            await holder.execute(
+                select(Agent.id).where(Agent.id == second).with_for_update(key_share=True)
+            )
+        async with session_scope(session_factory) as session:
+            claimed = await asyncio.wait_for(
+                run_queue.claim_many(session, SYSTEM, "w0", SETTINGS, limit=3), timeout=20
+            )
+        await holder.rollback()
+    ids = [run.id for run in claimed]
+    assert ids[0] == first_runs[0]  # the first agent may run one
+    assert ids[1:] == ([] if postgres else second_runs[:2])

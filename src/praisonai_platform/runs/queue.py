@@ -143,6 +143,7 @@ async def _claim(
     postgres = session.get_bind().dialect.name == "postgresql"
     claimed: list[Run] = []
     full: list[str] = []  # agents found at their limit: their runs are passed over
+    locked: set[str] = set()
     for _ in range(_CLAIM_TRIES):
         wanted = limit - len(claimed)
         candidates = _candidates(actor, filters, full).limit(wanted)
@@ -154,7 +155,15 @@ async def _claim(
             break
         agent_ids = sorted({row.agent_id for row in rows})
         if lock_agents:
-            await _lock(session, agent_ids)
+            new = [agent_id for agent_id in agent_ids if agent_id not in locked]
+            # Only the first round waits for the agents' locks (in id order). A later round
+            # already holds some: waiting then could close a cycle with a claimer holding the
+            # others, so agents another claimer holds are passed over this time instead.
+            got = await _lock(session, new, wait=not locked)
+            locked.update(got)
+            busy = [agent_id for agent_id in new if agent_id not in got]
+            full.extend(busy)
+            agent_ids = [agent_id for agent_id in agent_ids if agent_id in locked]
         room = await _room(session, agent_ids)
         chosen: list[str] = []
         for run_id, agent_id in rows:
@@ -262,15 +271,20 @@ def _queued_by(user_id: str) -> ColumnElement[bool]:
     )
 
 
-async def _lock(session: AsyncSession, agent_ids: list[str]) -> None:
+async def _lock(session: AsyncSession, agent_ids: list[str], *, wait: bool = True) -> set[str]:
     """Lock the agents' rows, in id order so that claimers never wait on each other in a cycle;
-    a count taken after this, in a statement of its own, sees every other claim of theirs."""
-    await session.execute(
+    a count taken after this, in a statement of its own, sees every other claim of theirs.
+    With `wait=False` the rows other transactions hold are skipped. Returns the ids locked."""
+    if not agent_ids:
+        return set()
+    locked = await session.scalars(
         select(Agent.id)
         .where(Agent.id.in_(agent_ids))
         .order_by(Agent.id)
-        .with_for_update(key_share=True)  # FOR NO KEY UPDATE: inserting runs still goes on
+        # FOR NO KEY UPDATE: inserting runs still goes on
+        .with_for_update(key_share=True, skip_locked=not wait)
     )
+    return set(locked)
 
 
 def _running() -> ScalarSelect[int]:
