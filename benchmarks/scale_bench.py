@@ -18,7 +18,7 @@ page <= 20 ms, get by key <= 10 ms, memory flat. Figures over the limits are mar
 
 Usage: .venv/bin/python benchmarks/scale_bench.py [--backend sqlite|postgres|both]
        [--issues 1000000] [--reuse] [--repeat 10] [--memory-pages 0 (= all)]
-       [--sqlite-path /tmp/scale/scale.db]
+       [--sqlite-path data/scale-bench.db]
        [--postgres-url postgresql+asyncpg://postgres@127.0.0.1:5432/scale]
 The seeded databases stay where they are, so later runs can pass --reuse.
 """
@@ -401,7 +401,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure the seeded databases")
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--memory-pages", type=int, default=0, help="0: page through all")
-    parser.add_argument("--sqlite-path", default="/tmp/scale/scale.db")
+    parser.add_argument("--sqlite-path", default=str(ROOT / "data" / "scale-bench.db"))
     parser.add_argument(
         "--postgres-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/scale"
     )
