@@ -8,7 +8,7 @@ import typer
 
 from praisonai_platform.cli import connection
 from praisonai_platform.cli.options import JsonOption, UrlOption, WorkspaceOption
-from praisonai_platform.cli.output import print_json, print_table, say
+from praisonai_platform.cli.output import print_json, print_table, report, say
 
 app = typer.Typer(help="AI agents of a workspace.", no_args_is_help=True)
 
@@ -57,7 +57,4 @@ def create_agent(
             instructions=instructions,
             runtime_mode=runtime,
         )
-    if json:
-        print_json(agent)
-    else:
-        say(f"Created agent {agent.name} in {found.slug} (id {agent.id})")
+    report(agent, f"Created agent {agent.name} in {found.slug} (id {agent.id})", as_json=json)

@@ -8,7 +8,7 @@ import typer
 
 from praisonai_platform.cli import connection
 from praisonai_platform.cli.options import JsonOption, UrlOption, WorkspaceOption
-from praisonai_platform.cli.output import print_json, print_table, say, when
+from praisonai_platform.cli.output import print_json, print_table, report, say, when
 
 app = typer.Typer(
     help="Invitations: join workspaces you are invited to; invite people to yours.",
@@ -48,10 +48,7 @@ def accept_invitation(
     """Join the workspace you were invited to."""
     with connection.connect(url) as client:
         member = client.invitations.accept(invitation)
-    if json:
-        print_json(member)
-    else:
-        say(f"Joined workspace {member.workspace_id} as {member.role.value}.")
+    report(member, f"Joined workspace {member.workspace_id} as {member.role.value}.", as_json=json)
 
 
 @app.command("decline")
@@ -63,10 +60,7 @@ def decline_invitation(
     """Say no to an invitation."""
     with connection.connect(url) as client:
         declined = client.invitations.decline(invitation)
-    if json:
-        print_json(declined)
-    else:
-        say("Declined.")
+    report(declined, "Declined.", as_json=json)
 
 
 @app.command("send")
@@ -81,10 +75,11 @@ def send_invitation(
     with connection.connect(url) as client:
         found = connection.workspace(client, workspace)
         sent = client.invitations.create(found.id, email, role=role)
-    if json:
-        print_json(sent)
-    else:
-        say(f"Invited {sent.email} to {found.name} as {sent.role.value} (id {sent.id}).")
+    report(
+        sent,
+        f"Invited {sent.email} to {found.name} as {sent.role.value} (id {sent.id}).",
+        as_json=json,
+    )
 
 
 @app.command("sent")
@@ -125,7 +120,4 @@ def revoke_invitation(
     with connection.connect(url) as client:
         found = connection.workspace(client, workspace)
         revoked = client.invitations.revoke(found.id, invitation)
-    if json:
-        print_json(revoked)
-    else:
-        say(f"Revoked the invitation of {revoked.email}.")
+    report(revoked, f"Revoked the invitation of {revoked.email}.", as_json=json)

@@ -17,6 +17,7 @@ from praisonai_platform.cli.output import (
     print_fields,
     print_json,
     print_table,
+    report,
     say,
     when,
 )
@@ -153,10 +154,7 @@ def create_issue(
             client.issues.add_label(found.id, issue.id, label_id)
         if label_ids:
             issue = client.issues.get(found.id, issue.id)  # with the labels just attached
-    if json:
-        print_json(issue)
-    else:
-        say(f"Created {issue.identifier}: {issue.title}")
+    report(issue, f"Created {issue.identifier}: {issue.title}", as_json=json)
 
 
 @app.command("show")
@@ -260,10 +258,7 @@ def comment_issue(
     with connection.connect(url) as client:
         issue = connection.issue(client, key, workspace)
         comment = client.comments.create(issue.workspace_id, issue.id, content)
-    if json:
-        print_json(comment)
-    else:
-        say(f"Commented on {issue.identifier}")
+    report(comment, f"Commented on {issue.identifier}", as_json=json)
 
 
 @app.command("close")
@@ -291,7 +286,4 @@ def _close(client: PlatformClient, issue: Issue, status: str) -> Issue:
 
 
 def _report(issue: Issue, json: bool, message: str) -> None:
-    if json:
-        print_json(issue)
-    else:
-        say(message)
+    report(issue, message, as_json=json)

@@ -95,6 +95,14 @@ def say(message: str) -> None:
     console.print(message, markup=False, soft_wrap=True)
 
 
+def report(data: Any, message: str, *, as_json: bool) -> None:
+    """What a command did: `data` as JSON with --json, else the one-line `message`."""
+    if as_json:
+        print_json(data)
+    else:
+        say(message)
+
+
 def when(moment: datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
 

@@ -8,7 +8,7 @@ import typer
 
 from praisonai_platform.cli import connection
 from praisonai_platform.cli.options import JsonOption, UrlOption, WorkspaceOption
-from praisonai_platform.cli.output import print_json, print_table, say
+from praisonai_platform.cli.output import print_json, print_table, report, say
 
 app = typer.Typer(help="Projects of a workspace.", no_args_is_help=True)
 
@@ -44,7 +44,4 @@ def create_project(
     with connection.connect(url) as client:
         found = connection.workspace(client, workspace)
         project = client.projects.create(found.id, name, description=description, status=status)
-    if json:
-        print_json(project)
-    else:
-        say(f"Created project {project.name} in {found.slug}")
+    report(project, f"Created project {project.name} in {found.slug}", as_json=json)

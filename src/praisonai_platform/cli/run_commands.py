@@ -21,6 +21,7 @@ from praisonai_platform.cli.output import (
     print_fields,
     print_json,
     print_table,
+    report,
     say,
 )
 from praisonai_platform.cli.worker_command import worker
@@ -111,10 +112,7 @@ def create_run(
                 say(f"Queued run {run.id}{about}")
             _finish(_follow(client, run, 1.0, None, quiet=json), json)
             return
-    if json:
-        print_json(run)
-    else:
-        say(f"Queued run {run.id}{about}")
+    report(run, f"Queued run {run.id}{about}", as_json=json)
 
 
 @app.command("list")
