@@ -14,6 +14,10 @@ Each figure is printed with its ratio to the baseline measured in the same round
 alternate between the two servers, so a machine that gets busier or quieter part-way shifts both
 sides. After the rounds, every ratio's range is checked against the acceptance targets.
 
+Beside the latencies, each round shows the server's own CPU time per request (sequential creates,
+lists, gets; read from /proc, so on Linux only): on a machine other work keeps busy, that moves
+far less than wall-clock figures do.
+
 Rate limits stay on, with budgets no workload here reaches, so their bookkeeping is measured too.
 
 Usage: .venv/bin/python benchmarks/api_bench.py [--creates 2000] [--clients 16] [--reads 200]
@@ -53,6 +57,8 @@ class Figures:
     get_p50_ms: float
     errors: int
     numbering_faults: int  # numbers missing below the highest or doubled, both workspaces
+    cpu_ms: tuple[float | None, float | None, float | None] = (None, None, None)
+    """The server's CPU time per sequential create, list and get (None: not measurable)."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,25 @@ async def numbering_faults(
     return len(missing) + (len(numbers) - len(set(numbers)))
 
 
-async def drive(base_url: str, args: argparse.Namespace) -> Figures:
+def cpu_seconds(pid: int | None) -> float | None:
+    """User plus system CPU time of process `pid` so far (Linux), else None."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_per_request(pid: int | None, before: float | None, requests: int) -> float | None:
+    after = cpu_seconds(pid)
+    if before is None or after is None:
+        return None
+    return (after - before) / requests * 1000
+
+
+async def drive(base_url: str, args: argparse.Namespace, pid: int | None = None) -> Figures:
     errors = 0
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
         signed_in = await client.post(
@@ -130,11 +154,12 @@ async def drive(base_url: str, args: argparse.Namespace) -> Figures:
 
         sequential_ws = await workspace("Sequential")
         url = f"/api/v1/workspaces/{sequential_ws}/issues/"
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds(pid)
         for n in range(args.creates):
             response = await client.post(url, json={"title": f"issue {n}"}, headers=headers)
             errors += response.status_code != 201
         sequential = args.creates / (time.perf_counter() - started)
+        create_cpu = cpu_per_request(pid, cpu, args.creates)
 
         concurrent_ws = await workspace("Concurrent")
         url = f"/api/v1/workspaces/{concurrent_ws}/issues/"
@@ -157,6 +182,7 @@ async def drive(base_url: str, args: argparse.Namespace) -> Figures:
             faults += await numbering_faults(client, headers, workspace_id)
 
         list_samples = []
+        cpu = cpu_seconds(pid)
         for _ in range(args.reads):
             started = time.perf_counter()
             response = await client.get(
@@ -166,8 +192,10 @@ async def drive(base_url: str, args: argparse.Namespace) -> Figures:
             )
             list_samples.append(time.perf_counter() - started)
             errors += response.status_code != 200 or len(response.json()) != min(50, args.creates)
+        list_cpu = cpu_per_request(pid, cpu, args.reads)
 
         get_samples = []
+        cpu = cpu_seconds(pid)
         for n in range(args.reads):
             key = f"B-{n % args.creates + 1}"
             started = time.perf_counter()
@@ -176,6 +204,7 @@ async def drive(base_url: str, args: argparse.Namespace) -> Figures:
             )
             get_samples.append(time.perf_counter() - started)
             errors += response.status_code != 200 or response.json()["identifier"] != key
+        get_cpu = cpu_per_request(pid, cpu, args.reads)
     return Figures(
         sequential,
         concurrent,
@@ -183,6 +212,7 @@ async def drive(base_url: str, args: argparse.Namespace) -> Figures:
         statistics.median(get_samples) * 1000,
         errors,
         faults,
+        (create_cpu, list_cpu, get_cpu),
     )
 
 
@@ -191,7 +221,7 @@ def run_server(
 ) -> Figures:
     process = start(command, environment, port)
     try:
-        return asyncio.run(drive(f"http://127.0.0.1:{port}", args))
+        return asyncio.run(drive(f"http://127.0.0.1:{port}", args, process.pid))
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -226,7 +256,7 @@ def measure_platform(base_env: dict[str, str], args: argparse.Namespace, url: st
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        return asyncio.run(drive(f"http://127.0.0.1:{port}", args))
+        return asyncio.run(drive(f"http://127.0.0.1:{port}", args, process.pid))
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -244,6 +274,13 @@ def show(name: str, figures: Figures, args: argparse.Namespace) -> None:
         f"errors {figures.errors} | numbering faults {figures.numbering_faults}",
         flush=True,
     )
+    if None not in figures.cpu_ms:
+        create, listing, get = figures.cpu_ms
+        print(
+            f"{'':>10}  server CPU per request: create {create:.2f} ms | list {listing:.2f} ms | "
+            f"get {get:.2f} ms",
+            flush=True,
+        )
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from praisonai_platform.config import Settings, load_settings
 from praisonai_platform.db import create_database_engine, create_session_factory, session_scope
@@ -19,12 +19,20 @@ SYNCHRONOUS_CODES = {"OFF": 0, "NORMAL": 1, "FULL": 2, "EXTRA": 3}
 
 
 async def read_pragmas(engine: AsyncEngine) -> dict[str, object]:
-    """The pragmas of a reader connection (the writer's busy timeout is its own, see below)."""
+    """The pragmas of a reader connection; its busy timeout is waited in asyncio (see below)."""
     async with read_only_engine(engine).connect() as connection:
-        return {
-            name: (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
-            for name in (*PRAGMA_NAMES, "mmap_size")
-        }
+        return {name: await read_pragma(connection, name) for name in (*PRAGMA_NAMES, "mmap_size")}
+
+
+async def read_pragma(connection: AsyncConnection, name: str) -> object:
+    """A pragma; for `busy_timeout`, how long the connection waits for a lock in asyncio (its
+    statements run on the event loop, so SQLite's own busy handler is off: 0)."""
+    value = (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
+    if name != "busy_timeout":
+        return value
+    assert value == 0
+    raw = await connection.get_raw_connection()
+    return round(raw.driver_connection.busy_wait_s * 1000)
 
 
 def file_settings(path: Path, **overrides: object) -> Settings:
@@ -38,10 +46,7 @@ async def test_pragmas_on_every_pooled_connection_equal_the_settings(tmp_path: P
         # open more than one.
         connections = [await read_only_engine(engine).connect() for _ in range(3)]
         for connection in connections:
-            values = [
-                (await connection.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
-                for name in PRAGMA_NAMES
-            ]
+            values = [await read_pragma(connection, name) for name in PRAGMA_NAMES]
             assert values == ["wal", 1, 5000, -64000, 1]
         for connection in connections:
             await connection.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -233,6 +233,18 @@ async def active_user(
     return _check_active(await session.get(User, user_id), token_version)
 
 
+# Built once (every request on a workspace's route runs it): values travel as parameters.
+_USER_IN_WORKSPACE = (
+    select(User, Member, Workspace)
+    .outerjoin(
+        Member,
+        (Member.user_id == User.id) & (Member.workspace_id == bindparam("workspace_id")),
+    )
+    .outerjoin(Workspace, Workspace.id == Member.workspace_id)
+    .where(User.id == bindparam("user_id"))
+)
+
+
 async def active_user_in(
     session: AsyncSession, user_id: str, token_version: int | None, workspace_id: str
 ) -> tuple[User, Membership]:
@@ -240,10 +252,7 @@ async def active_user_in(
     round trip for the credential and the permission check of a workspace's route."""
     row = (
         await session.execute(
-            select(User, Member, Workspace)
-            .outerjoin(Member, (Member.user_id == User.id) & (Member.workspace_id == workspace_id))
-            .outerjoin(Workspace, Workspace.id == Member.workspace_id)
-            .where(User.id == user_id)
+            _USER_IN_WORKSPACE, {"user_id": user_id, "workspace_id": workspace_id}
         )
     ).one_or_none()
     user = _check_active(row.User if row else None, token_version)

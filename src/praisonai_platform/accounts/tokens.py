@@ -7,6 +7,8 @@ end at once in every process. Tokens issued before versions existed count as ver
 
 from __future__ import annotations
 
+import contextlib
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -44,11 +46,37 @@ def subject(settings: ServerSettings, token: str) -> str:
 
 
 def read(settings: ServerSettings, token: str) -> Claims:
-    """The user id and token version of a valid token; anything else is Unauthenticated."""
+    """The user id and token version of a valid token; anything else is Unauthenticated.
+
+    A token's signature is checked once: a token is immutable, so its claims are kept (with its
+    expiry, checked on every use) for the next request that brings it. What the claims grant is
+    still checked against the database each time (the user's token version)."""
+    secret = settings.signing_secret()
+    known = _verified.get((secret, token))
+    if known is not None:
+        claims, expires_at = known
+        if time.time() < expires_at:
+            return claims
+        _verified.pop((secret, token), None)
+        raise Unauthenticated("the token has expired; sign in again", code="token_expired")
+    claims, expires_at = _verify(secret, token)
+    if len(_verified) >= _VERIFIED_AT_MOST:
+        with contextlib.suppress(StopIteration, KeyError, RuntimeError):  # raced by a thread
+            del _verified[next(iter(_verified))]  # the oldest
+    _verified[(secret, token)] = (claims, expires_at)
+    return claims
+
+
+# Tokens whose signature was checked, by (secret, token): their claims and expiry.
+_verified: dict[tuple[str, str], tuple[Claims, float]] = {}
+_VERIFIED_AT_MOST = 10_000
+
+
+def _verify(secret: str, token: str) -> tuple[Claims, float]:
     try:
         claims = jwt.decode(
             token,
-            settings.signing_secret(),
+            secret,
             algorithms=[ALGORITHM],
             options={"require": ["exp", "iat", "sub"]},
         )
@@ -66,4 +94,7 @@ def read(settings: ServerSettings, token: str) -> Claims:
         or isinstance(version, bool)
     ):
         raise Unauthenticated("the token is not valid", code="invalid_token")
-    return Claims(user_id=claims["sub"], token_version=version)
+    expires_at = claims["exp"]
+    if not isinstance(expires_at, int | float) or isinstance(expires_at, bool):
+        raise Unauthenticated("the token is not valid", code="invalid_token")
+    return Claims(user_id=claims["sub"], token_version=version), float(expires_at)

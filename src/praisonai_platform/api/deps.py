@@ -170,7 +170,6 @@ _api_key_header = APIKeyHeader(
 async def current_actor(
     request: Request,
     session: DbSession,
-    settings: ServerConfig,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key_header)],
 ) -> Actor:
@@ -191,6 +190,8 @@ async def current_actor(
             await _record_key_use(request, session, use)
         actor = use.actor
     else:
+        # Read here rather than as a dependency of its own: one resolution less per request.
+        settings = app_setting(request, "server_settings", load_server_settings)
         claims = tokens.read(settings, credential)
         if workspace_id is None:
             actor = Actor.for_user(

@@ -8,6 +8,7 @@ request says `Prefer: count=exact` (RFC 7240; the answer then carries `Preferenc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -15,11 +16,25 @@ from urllib.parse import urlencode
 
 import fastapi
 from fastapi import Depends, Header, Query, Request, Response
+from starlette.routing import Match, get_route_path
+from starlette.types import Scope
 
 from praisonai_platform.core.paging import DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest
 
 T = TypeVar("T")
 COUNT_PREFERENCE = "count=exact"
+_GROUP = re.compile(r"\(\?P<\w+>")
+# Where FastAPI keeps, in a request's scope, the included router that asks its routes.
+_SCOPE_KEY = getattr(fastapi.routing, "_FASTAPI_SCOPE_KEY", "fastapi")
+_INCLUDED_ROUTER_KEY = getattr(fastapi.routing, "_FASTAPI_INCLUDED_ROUTER_KEY", "included_router")
+
+
+def _included_router(scope: Scope) -> Any:
+    """The included router FastAPI is asking on behalf of (kept in the request's scope)."""
+    fastapi_scope = scope.get(_SCOPE_KEY)
+    if not isinstance(fastapi_scope, dict):
+        return None
+    return fastapi_scope.get(_INCLUDED_ROUTER_KEY)
 
 
 class APIRouter(fastapi.APIRouter):
@@ -27,7 +42,43 @@ class APIRouter(fastapi.APIRouter):
 
     Include these routers in a plain `fastapi.APIRouter` (as `api.router` does): including them in
     another kit router would add the alternate forms a second time.
+
+    FastAPI asks every included router in turn whether a request is its own, and each asks its
+    routes one by one, several times per request. A kit router answers that question first with
+    one regular expression made of all its routes' paths (see `_paths_pattern`).
     """
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        included = _included_router(scope)
+        if included is not None and getattr(included, "original_router", None) is self:
+            pattern = self._paths_pattern(included)
+            if pattern is not None and pattern.match(get_route_path(scope)) is None:
+                return Match.NONE, {}
+        return super().matches(scope)
+
+    def _paths_pattern(self, included: Any) -> re.Pattern[str] | None:
+        """Every path of this router as included by `included`, in one anchored pattern (None
+        when a route is not a plain API route, which is then asked as usual)."""
+        patterns: dict[int, tuple[object, object, re.Pattern[str] | None]]
+        patterns = self.__dict__.setdefault("_paths_patterns", {})
+        version = getattr(included, "_effective_candidates_version", None)
+        known = patterns.get(id(included))
+        if known is not None and known[0] is included and known[1] == version is not None:
+            return known[2]
+        candidates = getattr(included, "effective_candidates", None)
+        if version is None or candidates is None:
+            return None  # a FastAPI without these internals: ask every route, as it does
+        parts: list[str] = []
+        for candidate in candidates():
+            regex = getattr(candidate, "path_regex", None)
+            route = getattr(candidate, "original_route", None)
+            if not isinstance(route, fastapi.routing.APIRoute) or not isinstance(regex, re.Pattern):
+                parts = []  # another kind of route: ask every route, as FastAPI does
+                break
+            parts.append(f"(?:{_GROUP.sub('(?:', regex.pattern)})")
+        pattern = re.compile("|".join(parts)) if parts else None
+        patterns[id(included)] = (included, version, pattern)
+        return pattern
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().add_api_route(path, endpoint, **kwargs)

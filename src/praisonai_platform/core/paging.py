@@ -127,6 +127,12 @@ def _after(order: list[SortKey], values: list[Any]) -> ColumnElement[bool]:
     return and_(start, or_(*clauses))
 
 
+def cursor_after(order: list[SortKey], values: Any) -> str:
+    """The cursor of the page that follows a row with these sort values (for a list that reads
+    its pages without `paginate`)."""
+    return _encode(order, values)
+
+
 def _encode(order: list[SortKey], values: Any) -> str:
     plain = [v.isoformat() if isinstance(v, datetime) else v for v in values]
     payload = {"k": [key.name for key in order], "v": plain}

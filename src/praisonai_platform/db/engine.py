@@ -60,6 +60,10 @@ def engines_behind(engine: AsyncEngine) -> tuple[AsyncEngine, ...]:
     return (engine,) if reader is None else (engine, reader)
 
 
+# How much CPU time a reader's statement may take on the event loop's thread before it is moved
+# to a worker thread (see `db.sqlite_inline`): index lookups and pages finish well within it.
+INLINE_READ_BUDGET_S = 0.002
+
 # A SQLite file engine's reader pool, found from the writer engine the application holds.
 _readers: weakref.WeakKeyDictionary[Engine, AsyncEngine] = weakref.WeakKeyDictionary()
 
@@ -69,9 +73,10 @@ def _create_sqlite_file_engine(settings: Settings) -> AsyncEngine:
 
     Writers of this process queue for the writer connection in asyncio, so none of them ever
     sleeps in SQLite's busy handler waiting for another; only writers of other processes meet
-    that wait (retried in asyncio, see `db.sqlite_inline`). The writer runs its statements on the
-    event loop's thread, with no hand-off to a driver thread per statement; readers stay on
-    aiosqlite's threads, so a long scan never holds up the loop.
+    that wait (retried in asyncio, see `db.sqlite_inline`). Both run their statements on the
+    event loop's thread, with no hand-off to a driver thread per statement; a reader's statement
+    that runs past INLINE_READ_BUDGET_S is moved to a thread, so a long scan never holds up the
+    loop for longer than that.
     """
     url = make_url(settings.resolved_database_url)
     if url.drivername != "sqlite+aiosqlite":
@@ -86,13 +91,19 @@ def _create_sqlite_file_engine(settings: Settings) -> AsyncEngine:
     # Pool size and overflow are PostgreSQL's settings: a SQLite file has one writer at a time.
     # No pre-ping: nothing closes a SQLite file's connection behind the pool's back, and the
     # ping would cost a hand-off to the driver's thread on every checkout.
+    (database,), options = SQLiteDialect_pysqlite().create_connect_args(url)
     reader = create_async_engine(
         url,
         echo=settings.database_echo,
-        connect_args={"timeout": settings.database_sqlite_busy_timeout_ms / 1000},
+        async_creator=inline_connector(
+            database,
+            uri=bool(options.get("uri")),
+            busy_wait_s=settings.database_sqlite_busy_timeout_ms / 1000,
+            read_budget_s=INLINE_READ_BUDGET_S,
+        ),
+        poolclass=AsyncAdaptedQueuePool,
     )
-    install_sqlite_discipline(reader.sync_engine, settings)
-    (database,), options = SQLiteDialect_pysqlite().create_connect_args(url)
+    install_sqlite_discipline(reader.sync_engine, settings, busy_timeout_ms=0)
     writer = create_async_engine(
         url,
         echo=settings.database_echo,

@@ -14,29 +14,24 @@ from typing import Any
 
 from sqlalchemy import Column, Insert, Table, insert, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import Mapper, make_transient_to_detached
 
 
 async def insert_row(session: AsyncSession, instance: object, *, keep: bool = True) -> None:
     """INSERT `instance`'s row; Python-side defaults fill the columns it leaves unset and are set
     on the object too. `keep=False` leaves the object out of the session (an audit row nobody
     reads back)."""
-    mapper = inspect(type(instance))
-    table = mapper.local_table
-    assert isinstance(table, Table)
+    mapped_class: Any = type(instance)
+    table, columns = _written_columns(mapped_class)
     values: dict[str, Any] = {}
     state = instance.__dict__
-    for attribute in mapper.column_attrs:
-        column = attribute.columns[0]
-        if not isinstance(column, Column) or column.computed is not None:
-            continue
-        key = attribute.key
+    for key, column_key, column in columns:
         if key not in state:
             default = _python_default(column)
             if default is _NO_DEFAULT:
                 continue  # the server default or NULL
             setattr(instance, key, default)
-        values[column.key] = state[key]
+        values[column_key] = state[key]
     connection = await session.connection()
     await connection.execute(_insert_into(table), values)
     if keep:
@@ -45,6 +40,21 @@ async def insert_row(session: AsyncSession, instance: object, *, keep: bool = Tr
 
 
 _NO_DEFAULT = object()
+
+
+@functools.cache
+def _written_columns(cls: Any) -> tuple[Table, tuple[tuple[str, str, Column[Any]], ...]]:
+    """A mapped class's table and the columns an INSERT writes (attribute key, column key,
+    column): every plain column, not the computed ones. Worked out once per class."""
+    mapper: Mapper[Any] = inspect(cls)
+    table = mapper.local_table
+    assert isinstance(table, Table)
+    columns = []
+    for attribute in mapper.column_attrs:
+        column = attribute.columns[0]
+        if isinstance(column, Column) and column.computed is None:
+            columns.append((attribute.key, column.key, column))
+    return table, tuple(columns)
 
 
 @functools.cache

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Interval, Select, and_, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Interval,
+    Row,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -16,7 +34,13 @@ from sqlalchemy.sql.sqltypes import NullType
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from praisonai_platform.core.errors import ValidationFailed
-from praisonai_platform.core.paging import SortExpression, SortKey
+from praisonai_platform.core.paging import (
+    Page,
+    PageRequest,
+    SortExpression,
+    SortKey,
+    cursor_after,
+)
 from praisonai_platform.db.models import (
     ActorType,
     Issue,
@@ -283,3 +307,245 @@ async def list_order(
     )
     found = await session.scalar(select(func.count()).select_from(recent))
     return sort_keys(sort, gathered=(found or 0) < GATHER_AT_MOST)
+
+
+# ── Rows for answers ────────────────────────────────────────────────────────────────────────
+# The issue routes answer from Core rows: loading ORM objects (identity map, instrumentation) for
+# a page of issues that is only read costs more than reading it.
+
+_issues = cast(Table, Issue.__table__)
+_links = cast(Table, IssueLabelLink.__table__)
+_labels = cast(Table, IssueLabel.__table__)
+
+
+def _as_stored(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`column` as the driver returns it, without the column type's conversion per value (the
+    response model reads the plain values; `issue_answer` finishes the timestamps)."""
+    return type_coerce(column, String()).label(column.key)
+
+
+# What an answer shows of an issue, in the order `issue_answer` reads it.
+ANSWER_COLUMNS = (
+    _issues.c.id,
+    _issues.c.workspace_id,
+    _issues.c.project_id,
+    _issues.c.title,
+    _issues.c.description,
+    _as_stored(_issues.c.status),
+    _as_stored(_issues.c.priority),
+    _issues.c.assignee_id,
+    _issues.c.assignee_agent_id,
+    _issues.c.created_by_id,
+    _issues.c.created_by_agent_id,
+    _issues.c.issue_number,
+    _issues.c.identifier,
+    _issues.c.parent_id,
+    _issues.c.acceptance_criteria,
+    _issues.c.version,
+    _as_stored(_issues.c.created_at),
+    _as_stored(_issues.c.updated_at),
+)
+
+
+def labels_column(dialect: str) -> ColumnElement[Any]:
+    """The labels of each issue of a statement over `issues`, ordered by name then id, as one
+    JSON array of [id, name, colour] (a correlated subquery: no query of its own)."""
+    if dialect == "postgresql":
+        element = func.json_build_array(_labels.c.id, _labels.c.name, _labels.c.color)
+        return (
+            select(
+                func.coalesce(
+                    func.json_agg(aggregate_order_by(element, _labels.c.name, _labels.c.id)),
+                    literal_column("'[]'::json"),
+                )
+            )
+            .select_from(_links.join(_labels, _labels.c.id == _links.c.label_id))
+            .where(_links.c.issue_id == _issues.c.id)
+            .correlate(_issues)
+            .scalar_subquery()
+        )
+    # SQLite (3.40 has no ORDER BY inside an aggregate): aggregated from an ordered subquery.
+    ordered = (
+        select(_labels.c.id, _labels.c.name, _labels.c.color)
+        .select_from(_links.join(_labels, _labels.c.id == _links.c.label_id))
+        .where(_links.c.issue_id == _issues.c.id)
+        .order_by(_labels.c.name, _labels.c.id)
+        .correlate(_issues)
+        .subquery("issue_labels_in_order")
+    )
+    return (
+        select(
+            func.json_group_array(func.json_array(ordered.c.id, ordered.c.name, ordered.c.color))
+        )
+        .correlate(_issues)
+        .scalar_subquery()
+    )
+
+
+def answer_rows(workspace_id: str) -> Select[Any]:
+    """The answer columns of the workspace's issues, to be filtered and paged; their labels come
+    from `label_answers`. (Not `labels_column`: a list whose order no index gives would compute
+    it for every match before sorting, not just for the page.)"""
+    return select(*ANSWER_COLUMNS).where(_issues.c.workspace_id == workspace_id)
+
+
+@functools.cache
+def _plain_page(descending: bool) -> Select[Any]:
+    """A page of the workspace's issues by number, unfiltered: the statement `paginate` builds
+    for it, built once, with the workspace, limit and offset as parameters."""
+    number = _issues.c.issue_number
+    return (
+        select(*ANSWER_COLUMNS, number.label("_k0"))
+        .where(_issues.c.workspace_id == bindparam("workspace_id"))
+        .order_by(number.desc() if descending else number.asc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+async def plain_page(
+    session: AsyncSession, workspace_id: str, sort: str, page: PageRequest
+) -> Page[Row[Any]] | None:
+    """The page of an unfiltered list by number read with a statement built once, or None when
+    the list is not that (filters, another sort, a cursor or a count: `paginate` reads it)."""
+    if page.cursor is not None or page.count or sort not in ("number", "-number"):
+        return None
+    connection = await session.connection()
+    rows = (
+        await connection.execute(
+            _plain_page(sort == "-number"),
+            {"workspace_id": workspace_id, "limit": page.limit + 1, "offset": page.offset},
+        )
+    ).all()
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    next_cursor = cursor_after(sort_keys(sort), rows[-1][-1:]) if more and rows else None
+    return Page(
+        items=rows, total=None, next_cursor=next_cursor, limit=page.limit, offset=page.offset
+    )
+
+
+_LABELS_OF = (
+    select(_links.c.issue_id, _labels.c.id, _labels.c.name, _labels.c.color)
+    .join(_labels, _labels.c.id == _links.c.label_id)
+    .where(_links.c.issue_id.in_(bindparam("issue_ids", expanding=True)))
+    .order_by(_labels.c.name, _labels.c.id)
+)
+
+
+async def label_answers(
+    session: AsyncSession, issue_ids: Sequence[str]
+) -> dict[str, list[dict[str, str]]]:
+    """The labels of each issue (id, name, colour), by name: one query for a page."""
+    found: dict[str, list[dict[str, str]]] = {issue_id: [] for issue_id in issue_ids}
+    if not found:
+        return found
+    connection = await session.connection()
+    rows = await connection.execute(_LABELS_OF, {"issue_ids": list(found)})
+    for issue_id, label_id, name, color in rows:
+        found[issue_id].append({"id": label_id, "name": name, "color": color})
+    return found
+
+
+@functools.cache
+def _one_issue(dialect: str, by: str) -> Select[Any]:
+    """One issue's answer row, its labels included, by its number or its id (built once per
+    database kind)."""
+    column = _issues.c.issue_number if by == "number" else _issues.c.id
+    return select(*ANSWER_COLUMNS, labels_column(dialect)).where(
+        _issues.c.workspace_id == bindparam("workspace_id"), column == bindparam("ref")
+    )
+
+
+async def answer_row(session: AsyncSession, workspace: Workspace, ref: str) -> Row[Any] | None:
+    """The answer row of the issue `ref` names in `workspace`: its id, its key at birth
+    (ENG-42), or the workspace's current prefix with its number (as `workspaces.references`
+    finds it)."""
+    connection = await session.connection()
+    dialect = connection.dialect.name
+    key = ISSUE_KEY.match(ref)
+    if key is None:
+        found = await connection.execute(
+            _one_issue(dialect, "id"), {"workspace_id": workspace.id, "ref": ref}
+        )
+        by_id: Row[Any] | None = found.first()
+        return by_id
+    prefix, number = key.group(1).upper(), int(key.group(2))
+    found = await connection.execute(
+        _one_issue(dialect, "number"), {"workspace_id": workspace.id, "ref": number}
+    )
+    row = found.first()
+    if row is None:
+        return None
+    born_with = row.identifier.rsplit("-", 1)[0].upper()
+    return row if prefix in (workspace.issue_prefix.upper(), born_with) else None
+
+
+def _utc(value: Any) -> Any:
+    """A stored timestamp as the response model reads it: SQLite keeps naive UTC text, which
+    is marked UTC (`Z`); PostgreSQL's driver hands back aware datetimes, put in UTC."""
+    if isinstance(value, str):
+        return value + "Z"
+    return value.astimezone(UTC) if isinstance(value, datetime) else value
+
+
+def _labels_of(value: Any) -> list[dict[str, str]]:
+    """`labels_column`'s value as the answer shows it."""
+    found = json.loads(value) if isinstance(value, str | bytes) else value
+    return [{"id": label[0], "name": label[1], "color": label[2]} for label in found or ()]
+
+
+def _actor_kind(user_id: str | None, agent_id: str | None) -> str | None:
+    if user_id is not None:
+        return "user"
+    return "agent" if agent_id is not None else None
+
+
+def issue_answer(row: Sequence[Any], labels: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """An issue as the API shows it (an `IssueResponse`'s fields), from a row of the answer
+    columns followed, unless `labels` are given, by `labels_column`."""
+    (
+        issue_id,
+        workspace_id,
+        project_id,
+        title,
+        description,
+        status,
+        priority,
+        assignee_id,
+        assignee_agent_id,
+        created_by_id,
+        created_by_agent_id,
+        number,
+        identifier,
+        parent_id,
+        acceptance_criteria,
+        version,
+        created_at,
+        updated_at,
+    ) = row[: len(ANSWER_COLUMNS)]
+    if labels is None:
+        labels = _labels_of(row[len(ANSWER_COLUMNS)])
+    return {
+        "id": issue_id,
+        "workspace_id": workspace_id,
+        "project_id": project_id,
+        "title": title,
+        "description": description,
+        "status": status,
+        "priority": priority,
+        "assignee_type": _actor_kind(assignee_id, assignee_agent_id),
+        "assignee_id": assignee_id or assignee_agent_id,
+        "creator_type": _actor_kind(created_by_id, created_by_agent_id),
+        "creator_id": created_by_id or created_by_agent_id,
+        "number": number,
+        "issue_number": number,
+        "identifier": identifier,
+        "parent_issue_id": parent_id,
+        "created_by_id": created_by_id,
+        "acceptance_criteria": acceptance_criteria,
+        "labels": labels,
+        "version": version,
+        "created_at": _utc(created_at),
+        "updated_at": _utc(updated_at),
+    }

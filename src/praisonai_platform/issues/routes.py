@@ -7,7 +7,7 @@ responses carry `ETag: "<version>"`; PATCH honours `If-Match`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from praisonai_platform.api.deps import CurrentActor, DbSession
 from praisonai_platform.api.routing import APIRouter, ExpectedVersions, ListPaging
 from praisonai_platform.db.models import Issue, IssueLabel
+from praisonai_platform.issues import queries as issue_queries
 from praisonai_platform.issues import service as issues
 from praisonai_platform.issues.labels import service as labels
 from praisonai_platform.issues.queries import IssueFilters
@@ -94,25 +95,29 @@ async def list_issues(
     actor: CurrentActor,
     session: DbSession,
     listing: ListPaging,
-) -> list[IssueResponse]:
+) -> list[dict[str, Any]]:
     """Issues of the workspace, filtered.
 
     Ordered by `sort`; the default is `number` ascending (oldest first), the stable order 0.1.9's
     clients page through with limit/offset. Ties are broken by id, so cursors work for every sort.
     """
     filters = IssueFilters(**query.model_dump(exclude={"sort"}))
-    page = await issues.list_issues(
+    page = await issues.list_rows(
         session, actor, workspace_id, filters, listing.page, sort=query.sort.value
     )
-    return await _issue_responses(session, listing.items(page))
+    rows = listing.items(page)
+    # Plain values, validated and serialised once, by the response model.
+    by_issue = await issue_queries.label_answers(session, [row[0] for row in rows])
+    return [issue_queries.issue_answer(row, by_issue[row[0]]) for row in rows]
 
 
 @router.get("/issues/{issue_id}", response_model=IssueResponse)
 async def get_issue(
     workspace_id: str, issue_id: str, actor: CurrentActor, session: DbSession, response: Response
-) -> IssueResponse:
-    issue = await issues.get(session, actor, workspace_id, issue_id)
-    return await _with_etag(session, response, issue)
+) -> dict[str, Any]:
+    row = await issues.get_row(session, actor, workspace_id, issue_id)
+    response.headers["ETag"] = f'"{row.version}"'
+    return issue_queries.issue_answer(row)
 
 
 @router.patch("/issues/{issue_id}", response_model=IssueResponse)

@@ -7,16 +7,17 @@ right table.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from praisonai_platform.activity import service as activity
 from praisonai_platform.core.actors import Actor
-from praisonai_platform.core.errors import PreconditionFailed, ValidationFailed
+from praisonai_platform.core.errors import NotFound, PreconditionFailed, ValidationFailed
 from praisonai_platform.core.paging import Page, PageRequest, paginate
 from praisonai_platform.db.models import ActorType, Issue, IssuePriority, IssueStatus, Workspace
 from praisonai_platform.db.rows import insert_row
@@ -115,6 +116,44 @@ async def list_issues(
     statement = select(Issue).where(Issue.workspace_id == workspace_id, *where)
     order = await issue_queries.list_order(session, workspace_id, filters, sort)
     return await paginate(session, statement, order, page)
+
+
+async def get_row(session: AsyncSession, actor: Actor, workspace_id: str, ref: str) -> Row[Any]:
+    """`get` as a row of `issue_queries.ANSWER_COLUMNS`, for an answer that only shows it."""
+    access = await workspace_access(session, actor, workspace_id, Action.ISSUE_READ)
+    row = await issue_queries.answer_row(session, access.workspace, ref)
+    if row is None:
+        raise NotFound("issue not found")
+    return row
+
+
+def _unfiltered(filters: issue_queries.IssueFilters) -> bool:
+    """Whether the filters keep every issue (as `issue_queries.conditions` reads them)."""
+    return all(
+        not value if isinstance(value, Sequence | None) else False
+        for value in (getattr(filters, field.name) for field in dataclass_fields(filters))
+    )
+
+
+async def list_rows(
+    session: AsyncSession,
+    actor: Actor,
+    workspace_id: str,
+    filters: issue_queries.IssueFilters,
+    page: PageRequest,
+    *,
+    sort: str = "number",
+) -> Page[Row[Any]]:
+    """`list_issues` as rows of `issue_queries.ANSWER_COLUMNS`, for answers."""
+    await workspace_access(session, actor, workspace_id, Action.ISSUE_READ)
+    if _unfiltered(filters):
+        plain = await issue_queries.plain_page(session, workspace_id, sort, page)
+        if plain is not None:
+            return plain
+    where = await issue_queries.list_conditions(session, workspace_id, filters)
+    statement = issue_queries.answer_rows(workspace_id).where(*where)
+    order = await issue_queries.list_order(session, workspace_id, filters, sort)
+    return await paginate(session, statement, order, page, scalars=False)
 
 
 async def children(
