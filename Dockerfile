@@ -2,6 +2,18 @@
 # The server image: the wheel and the runtime lock, installed in a virtual environment, run by
 # an unprivileged user. `docker compose up` (compose.yaml) starts it beside PostgreSQL.
 
+# The web app's browser libraries, from the npm registry at the versions frontend/package-lock.json
+# pins (as `make vendor` does outside Docker).
+FROM node:20-slim AS assets
+WORKDIR /frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error \
+    && mkdir vendor \
+    && cp node_modules/htmx.org/dist/htmx.min.js vendor/htmx.min.js \
+    && cp node_modules/htmx.org/LICENSE vendor/htmx.LICENSE.txt \
+    && cp node_modules/sortablejs/Sortable.min.js vendor/Sortable.min.js \
+    && cp node_modules/sortablejs/LICENSE vendor/Sortable.LICENSE.txt
+
 FROM python:3.11-slim AS build
 WORKDIR /build
 RUN python -m venv /opt/platform
@@ -10,6 +22,7 @@ RUN /opt/platform/bin/pip install --no-cache-dir --disable-pip-version-check \
         --require-hashes -r requirements-runtime.lock
 COPY pyproject.toml README.md ./
 COPY src ./src
+COPY --from=assets /frontend/vendor ./src/praisonai_platform/web/static/vendor
 RUN /opt/platform/bin/pip wheel --no-cache-dir --no-deps --wheel-dir /build/dist . \
     && /opt/platform/bin/pip install --no-cache-dir --no-deps /build/dist/*.whl
 

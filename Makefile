@@ -10,9 +10,31 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format lock clean browser docs docs-build
+.PHONY: install run test lint format lock clean browser docs docs-build vendor
 
-install: $(INSTALLED)
+install: $(INSTALLED) vendor
+
+# The web app's browser libraries (htmx, SortableJS; axe-core for the browser tests), installed
+# from the npm registry at the versions of frontend/package-lock.json; the first two are copied
+# into the package, which serves them itself (the wheel includes them). Done again only when the
+# lock changes or a file is missing.
+VENDOR := src/praisonai_platform/web/static/vendor
+VENDOR_FILES := $(VENDOR)/htmx.min.js $(VENDOR)/Sortable.min.js
+NODE_MODULES := frontend/node_modules/.package-lock.json
+
+vendor: $(VENDOR_FILES)
+
+$(NODE_MODULES): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_MODULES)
+
+$(VENDOR_FILES) &: $(NODE_MODULES)
+	mkdir -p $(VENDOR)
+	cp frontend/node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp frontend/node_modules/htmx.org/LICENSE $(VENDOR)/htmx.LICENSE.txt
+	cp frontend/node_modules/sortablejs/Sortable.min.js $(VENDOR)/Sortable.min.js
+	cp frontend/node_modules/sortablejs/LICENSE $(VENDOR)/Sortable.LICENSE.txt
+	touch $(VENDOR_FILES)
 
 $(INSTALLED): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,4 +90,4 @@ lock: install
 		-o requirements-runtime.lock
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist frontend/node_modules $(VENDOR)

@@ -44,6 +44,8 @@ _ENV_VARIABLES = (
 SLOW_FIRST = (
     "tests/runs/test_worker_processes.py",
     "tests/live/",
+    "tests/webhooks/test_live.py",
+    "tests/webhooks/test_worker.py",
     "tests/ops/test_crash.py",
     "tests/api/test_permission_matrix.py",
     "tests/client/test_cli",

@@ -38,6 +38,7 @@ _SERVER = r"""
 import atexit, gc, json, os, runpy, selectors, signal, socket, sys, traceback
 
 import praisonai_platform.cli.app
+import praisonai_platform.mcp_server.server  # the server imports it on start
 from praisonai_platform.api.app import create_app
 from praisonai_platform.core.server_settings import ServerSettings
 

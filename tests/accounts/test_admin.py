@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import func, inspect, select, update
 
-from praisonai_platform.api.admin import ACCOUNT_VIEWS, RUN_VIEWS, WORK_VIEWS
+from praisonai_platform.api.admin import ACCOUNT_VIEWS, INTEGRATION_VIEWS, RUN_VIEWS, WORK_VIEWS
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.base import Base
 from praisonai_platform.db.models import (
@@ -38,8 +38,16 @@ from tests.api.test_read_only_requests import watching_statements
 from tests.factories import PASSWORD, Person, serial
 
 SAME_SITE = {"Origin": "http://testserver"}
-VIEWS = (*ACCOUNT_VIEWS, *WORK_VIEWS, *RUN_VIEWS)
-READ_ONLY = ("credit-ledger-entry", "event", "activity-log", "payment-record", "run")
+VIEWS = (*ACCOUNT_VIEWS, *WORK_VIEWS, *RUN_VIEWS, *INTEGRATION_VIEWS)
+READ_ONLY = (
+    "credit-ledger-entry",
+    "event",
+    "activity-log",
+    "payment-record",
+    "run",
+    "workspace-event",
+    "webhook-delivery",
+)
 EDITABLE = {view.identity: view for view in VIEWS if view.can_edit}
 
 

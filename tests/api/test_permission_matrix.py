@@ -102,6 +102,9 @@ OWNER_ONLY_200 = expect(200, 403, 403)
 OWN_WORKER = expect(200, 404, 404, 404, agent_key=200, other_key=200)  # the owner's worker
 
 WS = "/api/v1/workspaces/{ws}"
+WEBHOOK_ADMIN_200 = expect(200, 200, 403, agent_key=403, read_key=403)
+WEBHOOK_ADMIN_201 = expect(201, 201, 403, agent_key=403)
+HOOK_URL = "https://93.184.216.34/hook"  # a public address: saved without DNS
 GIFT = {"user_id": "{newcomer}", "amount": 1, "reason": "gift"}
 
 
@@ -246,6 +249,7 @@ CASES = [
     ),
     Case("DELETE", WS + "/agents/{agent}", expect(204, 204, 403, agent_key=204)),
     Case("GET", WS + "/activity", READ),
+    Case("GET", WS + "/events/feed", READ),
     Case("POST", WS + "/runs", CREATE, {"agent_id": "{agent}"}, repeatable=True),
     Case("GET", WS + "/runs", READ),
     Case("GET", WS + "/runs/{run}", READ),
@@ -289,6 +293,20 @@ CASES = [
         )
     ),
     Case("GET", WS + "/issues/{issue}/activity", READ),
+    # Webhooks: admins, with a person's credential (never an agent's or a read-only key).
+    Case("POST", WS + "/webhooks", WEBHOOK_ADMIN_201, {"url": HOOK_URL}, repeatable=True),
+    Case("GET", WS + "/webhooks", WEBHOOK_ADMIN_200),
+    Case("GET", WS + "/webhooks/{webhook}", WEBHOOK_ADMIN_200),
+    Case("PATCH", WS + "/webhooks/{webhook}", WEBHOOK_ADMIN_200, {"description": "x"}),
+    Case("DELETE", WS + "/webhooks/{webhook}", expect(204, 204, 403, agent_key=403)),
+    Case("GET", WS + "/webhooks/{webhook}/deliveries", WEBHOOK_ADMIN_200),
+    Case(
+        "POST",
+        WS + "/webhooks/{webhook}/deliveries/{delivery}/redeliver",
+        WEBHOOK_ADMIN_201,
+        repeatable=True,
+    ),
+    Case("POST", WS + "/webhooks/{webhook}/ping", WEBHOOK_ADMIN_201, repeatable=True),
 ]
 
 
@@ -338,6 +356,8 @@ async def build_world(
     claimed_run = await post(f"/api/v1/workers/{worker['id']}/claim", {}, status=200)
     run = await post(f"{ws}/runs", {"agent_id": agent["id"]})
     api_key = await post("/api/v1/api-keys", {"label": "owner's"})
+    webhook = await post(f"{ws}/webhooks", {"url": HOOK_URL})
+    delivery = await post(f"{ws}/webhooks/{webhook['id']}/ping")
     elsewhere = await post("/api/v1/workspaces/", {"name": "Elsewhere"})
     secrets = {  # the keys acting as callers of their own (ROLES)
         "agent_key": await post("/api/v1/api-keys", {"agent_id": agent["id"]}),
@@ -363,6 +383,8 @@ async def build_world(
         "claimed_run": claimed_run["id"],
         "worker": worker["id"],
         "api_key": api_key["id"],
+        "webhook": webhook["id"],
+        "delivery": str(delivery["id"]),
         "invitation": invitation["id"],
         "target": target.id,
         "newcomer": newcomer.id,
@@ -519,6 +541,9 @@ def test_the_matrix_covers_every_route() -> None:
         # tests/accounts covers who may (sessions only, never an API key).
         ("POST", "/api/v1/auth/oauth/{provider}/link"),
         ("POST", "/api/v1/auth/password"),
+        # A stream never ends, so it cannot be read here; it checks callers as /events/feed
+        # does, and tests/events covers who may hold one.
+        ("GET", "/api/v1/workspaces/{ws}/events/stream"),
     }
     routes = {
         (method.upper(), path.replace("{workspace_id}", "{ws}"))

@@ -29,6 +29,7 @@ COVERED_TAGS = {
     "workers",
     "events",
     "search",
+    "webhooks",
 }
 
 

@@ -118,7 +118,7 @@ def test_every_worker_signs_with_the_same_secret_and_the_banner_is_printed_once(
     assert log.count(f"praisonai-platform is ready at {server.base_url}") == 1
     assert f"API docs:  {server.base_url}/docs\n" in log
     assert f"Admin UI:  {server.base_url}/admin\n" in log
-    assert "Web app" not in log  # nothing answers at / (yet)
+    assert f"Web app:   {server.base_url}/\n" in log
 
 
 def test_servers_started_together_agree_on_one_secret(db_url: str, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from praisonai_platform.issues import service as issues
 from tests.db.test_concurrency import make_owner, make_workspace
 
 
-async def test_a_create_writes_with_three_statements_and_reads_no_issue_back(
+async def test_a_create_writes_its_rows_and_feed_event_and_reads_no_issue_back(
     engine: AsyncEngine, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     workspace_id = await make_workspace(session_factory)
@@ -30,7 +30,13 @@ async def test_a_create_writes_with_three_statements_and_reads_no_issue_back(
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", remember)
     writes = [s for s in statements if not s.startswith(("SELECT", "BEGIN"))]
-    assert writes == ["UPDATE WORKSPACES SET", "INSERT INTO ISSUES", "INSERT INTO ACTIVITY_LOGS"]
+    # The counter, the issue, its audit entry, and (at commit) its change-feed event.
+    assert writes == [
+        "UPDATE WORKSPACES SET",
+        "INSERT INTO ISSUES",
+        "INSERT INTO ACTIVITY_LOGS",
+        "INSERT INTO WORKSPACE_EVENTS",
+    ]
     assert not [s for s in statements if "ISSUE" in s and s.startswith("SELECT")]
     assert (issue.issue_number, issue.identifier, issue.version) == (1, "ENG-1", 1)
 

@@ -106,7 +106,11 @@ def fuzz_world(
         stop_server(server)
 
 
-schema = schemathesis.openapi.from_dict(create_app(ServerSettings(jwt_secret="x" * 40)).openapi())
+# The live event stream never ends, so its answer cannot be read whole (tests/events covers it,
+# and its pages, /events/feed, are fuzzed here).
+schema = schemathesis.openapi.from_dict(
+    create_app(ServerSettings(jwt_secret="x" * 40)).openapi()
+).exclude(path="/api/v1/workspaces/{workspace_id}/events/stream")
 
 
 @schema.parametrize()

@@ -67,7 +67,12 @@ async def test_purge_deletes_expired_rows_in_batches_and_counts_each_kind(
 ) -> None:
     kept = await seed(session_factory)
     counts = await purges.purge(session_factory, batch=1)
-    assert counts == {"idempotency keys": 2, "pending sign-ins": 2, "account tokens": 2}
+    assert counts == {
+        "idempotency keys": 2,
+        "pending sign-ins": 2,
+        "account tokens": 2,
+        "feed events": 0,  # tests/events covers them
+    }
     assert await remaining(session_factory) == kept
     assert await purges.purge(session_factory) == dict.fromkeys(counts, 0)
 
@@ -116,7 +121,9 @@ async def test_db_purge_reports_counts(
     }
     result = await asyncio.to_thread(run_cli, "db", "purge", env=environment)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "2 idempotency keys\n2 pending sign-ins\n2 account tokens\n"
+    assert result.stdout == (
+        "2 idempotency keys\n2 pending sign-ins\n2 account tokens\n0 feed events\n"
+    )
     assert await remaining(session_factory) == kept
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Nonce)) == 2

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.core.actors import Actor
+from praisonai_platform.db import change_feed
 from praisonai_platform.db.models import ActivityLog
 from praisonai_platform.db.rows import insert_row
 
@@ -44,6 +45,7 @@ async def insert(
     else. Nothing reads the row back in the transaction, so it stays out of the session."""
     entry = _entry(actor, workspace_id, entity_type, entity_id, action, issue_id, details)
     await insert_row(session, entry, keep=False)
+    change_feed.add(session.sync_session, change_feed.activity_row(entry))
 
 
 def _entry(

@@ -43,7 +43,13 @@ from praisonai_platform.db.engine import read_only_engine
 from praisonai_platform.db.migrate import run_migrations_if_enabled
 from praisonai_platform.db.purge import purge_periodically
 from praisonai_platform.db.state import default_session_factory
+from praisonai_platform.events import broker as event_broker
+from praisonai_platform.mcp_server.http import PATH as MCP_PATH
+from praisonai_platform.mcp_server.http import McpEndpoint, endpoint_running
 from praisonai_platform.runs.settings import load_run_settings
+from praisonai_platform.web.app import install_web
+from praisonai_platform.webhooks import sender as webhook_sender
+from praisonai_platform.webhooks.settings import load_webhook_settings
 from praisonai_platform.workspaces.members.settings import (
     direct_membership_allowed,
     load_membership_settings,
@@ -77,17 +83,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             purge_periodically(operations.purge_interval_seconds, app.state.session_factory),
             name="purge",
         )
+    # Sends outgoing webhooks (one sender per delivery across every process).
+    webhooks = webhook_sender.start(app.state.webhook_settings, app.state.session_factory)
     app.state.draining = False
     try:
         with draining_on_signals(
             app.state, operations.shutdown_drain_seconds, asyncio.get_running_loop()
         ):
-            yield
+            async with endpoint_running(app.state):  # the MCP server at /mcp
+                yield
     finally:
         app.state.draining = True
         if purger is not None:
             purger.cancel()
             await asyncio.gather(purger, return_exceptions=True)
+        if webhooks is not None:
+            await webhooks.stop()
+        await event_broker.shutdown()  # open event streams end
         app.state.engine = app.state.session_factory = None
         await reset_engine()
 
@@ -120,6 +132,7 @@ def create_app(server_settings: ServerSettings | None = None) -> FastAPI:
         app.state.membership_settings, settings.api_compat
     )
     app.state.operations_settings = load_operations_settings()
+    app.state.webhook_settings = load_webhook_settings()
     app.state.draining = False
     install_error_handlers(app)
     install_dialect(app, settings)
@@ -130,7 +143,10 @@ def create_app(server_settings: ServerSettings | None = None) -> FastAPI:
     app.state.http_settings = http_settings = load_http_settings()
     install_security_headers(app, http_settings, app.state.oauth_config.options.public_url)
     app.include_router(api_router)
+    app.state.mcp = McpEndpoint()
+    app.add_route(MCP_PATH, app.state.mcp, include_in_schema=False)
     install_admin(app)
+    install_web(app)
 
     @app.get("/health", tags=["health"])
     async def health() -> dict[str, str]:

@@ -10,6 +10,7 @@ from praisonai_platform.agents import routes as agents
 from praisonai_platform.billing import routes as credits
 from praisonai_platform.billing.payments import routes as payments
 from praisonai_platform.core.schemas import ERROR_RESPONSES
+from praisonai_platform.events import routes as feed
 from praisonai_platform.issues import routes as issues
 from praisonai_platform.issues.comments import routes as comments
 from praisonai_platform.issues.dependencies import routes as dependencies
@@ -20,6 +21,7 @@ from praisonai_platform.runs.events import routes as events
 from praisonai_platform.runs.reports import routes as run_reports
 from praisonai_platform.runs.workers import routes as workers
 from praisonai_platform.search import routes as search
+from praisonai_platform.webhooks import routes as webhooks
 from praisonai_platform.workspaces import routes as workspaces
 from praisonai_platform.workspaces.invitations import routes as invitations
 from praisonai_platform.workspaces.members import routes as members
@@ -44,7 +46,9 @@ for module in (
     workers,
     run_reports,
     events,
+    feed,
     credits,
     payments,
+    webhooks,
 ):
     api_router.include_router(module.router)

@@ -16,14 +16,17 @@ from praisonai_platform.cli import (
     credits_commands,
     db_commands,
     demo_commands,
+    events_commands,
     invitation_commands,
     issue_commands,
     ops_commands,
     project_commands,
     run_commands,
     user_commands,
+    webhook_commands,
     workspace_commands,
 )
+from praisonai_platform.cli.mcp_command import mcp
 from praisonai_platform.cli.options import PlainHelpGroup
 from praisonai_platform.cli.output import CliError, print_error
 from praisonai_platform.cli.search_command import search
@@ -63,7 +66,10 @@ app.add_typer(project_commands.app, name="project")
 app.add_typer(api_key_commands.app, name="api-key")
 app.add_typer(run_commands.app, name="run")
 app.add_typer(demo_commands.app, name="demo")
+app.add_typer(events_commands.app, name="events")
+app.add_typer(webhook_commands.app, name="webhooks")
 app.command()(search)
+app.command()(mcp)
 
 error_console = Console(stderr=True)
 

@@ -31,6 +31,7 @@ from praisonai_platform.client.errors import (
 from praisonai_platform.client.pages import Page
 from praisonai_platform.client.sync_client import PlatformClient
 from praisonai_platform.client.transport import RetryPolicy
+from praisonai_platform.client.webhooks import WebhookVerificationError, verify_webhook
 
 __all__ = [
     "UNSET",
@@ -50,4 +51,6 @@ __all__ = [
     "ServerError",
     "ValidationError",
     "WaitTimeout",
+    "WebhookVerificationError",
+    "verify_webhook",
 ]

@@ -23,6 +23,7 @@ from praisonai_platform.client.resources.members import Members
 from praisonai_platform.client.resources.projects import Projects
 from praisonai_platform.client.resources.runs import Runs
 from praisonai_platform.client.resources.search import search as search_endpoint
+from praisonai_platform.client.resources.webhooks import Webhooks
 from praisonai_platform.client.resources.workers import Workers
 from praisonai_platform.client.resources.workspaces import Workspaces
 
@@ -44,6 +45,7 @@ class ClientCore(Resource[R]):
         self.runs: Runs[R] = Runs(runner)
         self.workers: Workers[R] = Workers(runner)
         self.events: Events[R] = Events(runner)
+        self.webhooks: Webhooks[R] = Webhooks(runner)
 
     search = search_endpoint
 

@@ -19,6 +19,8 @@ from praisonai_platform.core.enums import (
     ProjectStatus,
     RunState,
 )
+from praisonai_platform.events.schemas import EventStreamReset, WorkspaceEventPage
+from praisonai_platform.events.schemas import WorkspaceEventResponse as WorkspaceEvent
 from praisonai_platform.issues.comments.schemas import CommentResponse as Comment
 from praisonai_platform.issues.dependencies.schemas import DependencyResponse as Dependency
 from praisonai_platform.issues.labels.schemas import LabelResponse as Label
@@ -53,6 +55,7 @@ __all__ = [
     "Dependency",
     "DependencyType",
     "Event",
+    "EventStreamReset",
     "EventType",
     "HeldRun",
     "Invitation",
@@ -81,4 +84,6 @@ __all__ = [
     "WorkerHeartbeat",
     "WorkerStatus",
     "Workspace",
+    "WorkspaceEvent",
+    "WorkspaceEventPage",
 ]

@@ -77,6 +77,12 @@ SECTIONS: tuple[Section, ...] = (
         "How a server stops on SIGTERM, and how often it deletes expired rows.",
     ),
     Section(
+        "Live event stream",
+        "praisonai_platform.events.settings:EventStreamSettings",
+        "Open event streams of the server (see [Live events](events.md)); how long events "
+        "are kept is PLATFORM_EVENTS_RETENTION_DAYS above.",
+    ),
+    Section(
         "Membership and invitations",
         "praisonai_platform.workspaces.members.settings:MembershipSettings",
         "How people join workspaces: by accepting an invitation to their email, or directly "
@@ -91,6 +97,12 @@ SECTIONS: tuple[Section, ...] = (
         "Workers",
         "praisonai_platform.worker.settings:WorkerSettings",
         "Read by `praisonai-platform worker` only.",
+    ),
+    Section(
+        "Outgoing webhooks",
+        "praisonai_platform.webhooks.settings:WebhookSettings",
+        "Read by the server and by workers, which both send webhook deliveries. See "
+        "[Webhooks](webhooks.md).",
     ),
     Section(
         "Credits and payments",

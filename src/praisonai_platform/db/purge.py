@@ -1,5 +1,6 @@
 """Deleting rows that have served their time: expired idempotency keys, expired pending OAuth
-sign-ins, and one-time account tokens that expired or were used.
+sign-ins, one-time account tokens that expired or were used, and the change feed's events older
+than PLATFORM_EVENTS_RETENTION_DAYS.
 
 Each kind is a table and the condition that makes a row deletable; `purge` deletes them in
 batches, each in a transaction of its own (so SQLite's write lock is held briefly), and reports
@@ -13,14 +14,15 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, not_, or_, select
 from sqlalchemy import inspect as inspect_model
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from praisonai_platform.db.models import AccountToken, Nonce
+from praisonai_platform.core.operations_settings import load_operations_settings
+from praisonai_platform.db.models import AccountToken, Nonce, WorkspaceEvent
 from praisonai_platform.db.session import session_scope
 from praisonai_platform.db.types import utcnow
 
@@ -70,11 +72,15 @@ async def purge(
     *,
     now: datetime | None = None,
     batch: int = BATCH,
+    events_retention: timedelta | None = None,
 ) -> dict[str, int]:
-    """Delete every deletable row of every kind; returns how many of each (by kind)."""
+    """Delete every deletable row of every kind; returns how many of each (by kind). Feed
+    events go after `events_retention` (default: PLATFORM_EVENTS_RETENTION_DAYS)."""
     moment = now or utcnow()
+    if events_retention is None:
+        events_retention = timedelta(days=load_operations_settings().events_retention_days)
     counts: dict[str, int] = {}
-    for expiry in EXPIRIES:
+    for expiry in (*EXPIRIES, _old_events(events_retention)):
         counts[expiry.kind] = 0
         while True:
             async with session_scope(session_factory) as session:
@@ -83,6 +89,12 @@ async def purge(
             if deleted < batch:
                 break
     return counts
+
+
+def _old_events(retention: timedelta) -> Expiry:
+    return Expiry(
+        "feed events", WorkspaceEvent, lambda now: WorkspaceEvent.created_at < now - retention
+    )
 
 
 async def _delete_batch(session: AsyncSession, expiry: Expiry, now: datetime, batch: int) -> int:

@@ -85,6 +85,7 @@ class Action(enum.StrEnum):
     RUN_READ = "run.read"
     RUN_STOP = "run.stop"
     RUN_WORK = "run.work"
+    WEBHOOK_MANAGE = "webhook.manage"
     # Outside any workspace: no role, only the credential (and the site-administrator flag).
     API_KEY_CREATE = "api_key.create"
     API_KEY_LIST = "api_key.list"
@@ -151,6 +152,8 @@ PERMISSIONS: dict[Action, Rule] = {
     Action.RUN_STOP: Rule(_MEMBER),
     # Claiming and reporting on runs as a worker (events of a run are read with RUN_READ).
     Action.RUN_WORK: Rule(_MEMBER),
+    # Outgoing webhooks: their URLs and signing secrets are the admins' (a person's full key).
+    Action.WEBHOOK_MANAGE: Rule(_ADMIN, credential=_PERSON),
     # Keys are made with a password session only; listed and revoked with a session or a full
     # key (any key may revoke itself).
     Action.API_KEY_CREATE: _account(Credential.SESSION),

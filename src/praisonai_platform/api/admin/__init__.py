@@ -12,6 +12,7 @@ from praisonai_platform.accounts.oauth.settings import load_oauth_config
 from praisonai_platform.api.admin.account_views import ACCOUNT_VIEWS
 from praisonai_platform.api.admin.auth import AdminAuth
 from praisonai_platform.api.admin.csrf import SameOriginGuard
+from praisonai_platform.api.admin.integration_views import INTEGRATION_VIEWS
 from praisonai_platform.api.admin.run_views import RUN_VIEWS
 from praisonai_platform.api.admin.sessions import CurrentEngineSessions, ReadOnlyPageViews
 from praisonai_platform.api.admin.settings import load_admin_settings
@@ -42,6 +43,6 @@ def install_admin(app: FastAPI) -> Admin | None:
         ],
         authentication_backend=AdminAuth(server_settings, settings),
     )
-    for view in (*ACCOUNT_VIEWS, *WORK_VIEWS, *RUN_VIEWS):
+    for view in (*ACCOUNT_VIEWS, *WORK_VIEWS, *RUN_VIEWS, *INTEGRATION_VIEWS):
         admin.add_view(view)
     return admin

@@ -41,6 +41,8 @@ DEFAULT_AUTH_PATHS = (
     "/api/v1/auth/oauth/*/authorize",
     "/api/v1/auth/oauth/*/callback",
     "/admin/login",
+    "/sign-in",
+    "/sign-up",
 )
 _PATTERN = re.compile(r"^(/[A-Za-z0-9._~*-]+)+/?$")
 

@@ -23,12 +23,18 @@ from praisonai_platform.db.models.enums import (
     ProjectStatus,
     RunState,
 )
+from praisonai_platform.db.models.feed import WorkspaceEvent
 from praisonai_platform.db.models.invitations import Invitation
 from praisonai_platform.db.models.issues import Issue, IssueDependency, IssueLabel, IssueLabelLink
 from praisonai_platform.db.models.projects import Project
 from praisonai_platform.db.models.runs import Event, Nonce, Run, Worker
 from praisonai_platform.db.models.server import ServerSecret
 from praisonai_platform.db.models.users import User
+from praisonai_platform.db.models.webhooks import (
+    DeliveryState,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from praisonai_platform.db.models.workspaces import Member, Workspace
 
 __all__ = [
@@ -41,6 +47,7 @@ __all__ = [
     "Comment",
     "CommentType",
     "CreditLedgerEntry",
+    "DeliveryState",
     "DependencyType",
     "Event",
     "EventType",
@@ -65,6 +72,13 @@ __all__ = [
     "User",
     "UserApiKey",
     "UserProvider",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "Worker",
     "Workspace",
+    "WorkspaceEvent",
 ]
+
+# Registers the session listeners that write the change feed wherever the models are used; last,
+# because it imports the models above.
+from praisonai_platform.db import change_feed  # noqa: F401

@@ -1,0 +1,220 @@
+"""Writes the workspace change feed (`workspace_events`) in the transaction of each change.
+
+Every audit-trail entry and every run report (progress, a worker's own events) that a
+transaction inserts becomes one feed event, written just before that transaction commits:
+
+- Collected at flush time from the session's new `ActivityLog` and `Event` objects (their values
+  are final only then: callers fill in the actor after `activity.record` returns), and from rows
+  that hot paths insert with Core (`add`).
+- An object whose savepoint was rolled back is no longer persistent at commit and is left out, so
+  nothing is announced for a change that did not happen.
+- On PostgreSQL a transaction-scoped advisory lock per workspace is taken before the feed rows are
+  numbered, and held to the commit that follows at once: within a workspace, feed ids then grow in
+  commit order, so a reader that has seen id N never later finds a committed id below N. Taken
+  last, it waits on nothing but other commits. SQLite has one writer at a time, so order is free.
+- After the commit, listeners in this process hear which workspaces changed (`on_commit`), and
+  whether webhook deliveries were queued (`on_deliveries`); other processes hear of the change
+  through PostgreSQL's NOTIFY on `CHANNEL`, sent by the same commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple, TypedDict
+
+from sqlalchemy import Connection, Table, event, func, insert, inspect, select
+from sqlalchemy.orm import Session, SessionTransaction
+
+from praisonai_platform.db import webhook_outbox
+from praisonai_platform.db.models import ActivityLog, ActorType, Event, EventType, Run
+from praisonai_platform.db.models.feed import WorkspaceEvent
+from praisonai_platform.db.types import utcnow
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "workspace_events"
+
+# Run events that describe no change of state: the state changes reach the feed through their
+# audit-trail entries, which name the same run.
+RUN_REPORTS: dict[EventType, str] = {
+    EventType.RUN_PROGRESS: "run.progress",
+    EventType.ERROR: "run.event",
+    EventType.SYSTEM: "run.event",
+}
+
+_COLLECTED = "change_feed.collected"
+_ROWS = "change_feed.rows"
+_WRITTEN = "change_feed.written"
+_QUEUED = "change_feed.queued"
+
+_TABLE: Table = WorkspaceEvent.__table__  # type: ignore[assignment]
+_INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
+
+
+class FeedRow(TypedDict):
+    """A feed event as written; `id` is set once it is."""
+
+    workspace_id: str
+    type: str
+    entity_type: str
+    entity_id: str
+    issue_id: str | None
+    actor_type: ActorType
+    actor_id: str | None
+    data: dict[str, Any]
+    created_at: Any
+
+
+CommitListener = Callable[[frozenset[str]], None]
+_listeners: list[CommitListener] = []
+_delivery_listeners: list[Callable[[], None]] = []
+
+
+class Written(NamedTuple):
+    workspaces: frozenset[str]
+    deliveries: int  # webhook deliveries queued
+
+
+def on_commit(listener: CommitListener) -> Callable[[], None]:
+    """Call `listener` with the ids of the workspaces whose feed grew, after each commit of this
+    process that grew one. It runs inside the commit: it must be quick and must not raise.
+    Returns a function that removes it."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
+
+
+def on_deliveries(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call `listener` after each commit of this process that queued webhook deliveries (the
+    sender need not look for work after the commits that queued none). Like `on_commit`'s."""
+    _delivery_listeners.append(listener)
+    return lambda: _delivery_listeners.remove(listener) if listener in _delivery_listeners else None
+
+
+def deliveries_queued(session: Session) -> None:
+    """Have the `on_deliveries` listeners called after this transaction commits: for deliveries
+    queued (or let go) other than by the feed."""
+    session.info[_QUEUED] = True
+
+
+def add(session: Session, row: FeedRow) -> None:
+    """Announce a change whose audit row was written with Core, outside the unit of work."""
+    session.info.setdefault(_ROWS, []).append(row)
+
+
+def activity_row(entry: ActivityLog) -> FeedRow:
+    return FeedRow(
+        workspace_id=entry.workspace_id,
+        type=f"{entry.entity_type}.{entry.action}",
+        entity_type=entry.entity_type,
+        entity_id=entry.entity_id,
+        issue_id=entry.issue_id,
+        actor_type=ActorType(entry.actor_type or ActorType.USER),
+        actor_id=entry.actor_id,
+        data=dict(entry.details or {}),
+        created_at=entry.created_at or utcnow(),
+    )
+
+
+def _run_report_row(session: Session, report: Event) -> FeedRow | None:
+    kind = RUN_REPORTS.get(report.event_type)
+    if kind is None or report.workspace_id is None or report.run_id is None:
+        return None
+    run = session.identity_map.get(inspect(Run).identity_key_from_primary_key((report.run_id,)))
+    issue_id = getattr(run, "issue_id", None)
+    agent_id = getattr(run, "agent_id", None)
+    data: dict[str, Any] = {"event_type": report.event_type.value, "context": report.context}
+    if report.message is not None:
+        data["message"] = report.message
+    if report.worker_id is not None:
+        data["worker_id"] = report.worker_id
+    return FeedRow(
+        workspace_id=report.workspace_id,
+        type=kind,
+        entity_type="run",
+        entity_id=report.run_id,
+        issue_id=issue_id,
+        actor_type=ActorType.AGENT if agent_id else ActorType.SYSTEM,
+        actor_id=agent_id,
+        data=data,
+        created_at=report.created_at or utcnow(),
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session: Session, _context: object, _instances: object) -> None:
+    new = [obj for obj in session.new if isinstance(obj, ActivityLog | Event)]
+    if new:
+        session.info.setdefault(_COLLECTED, []).extend(new)
+
+
+@event.listens_for(Session, "before_commit")
+def _write(session: Session) -> None:
+    info = session.info
+    if not session.new and _COLLECTED not in info and _ROWS not in info:
+        return
+    session.flush()  # the commit would flush anyway; done first so that every entry is collected
+    rows = list(info.pop(_ROWS, ()))
+    for obj in info.pop(_COLLECTED, ()):
+        if not inspect(obj).persistent:
+            continue  # its savepoint was rolled back
+        row = activity_row(obj) if isinstance(obj, ActivityLog) else _run_report_row(session, obj)
+        if row is not None:
+            rows.append(row)
+    if rows:
+        written = write(session.connection(), rows)
+        info[_WRITTEN] = written.workspaces
+        if written.deliveries:
+            info[_QUEUED] = True
+
+
+def write(connection: Connection, rows: Sequence[FeedRow]) -> Written:
+    """Number and insert `rows`, queue their webhook deliveries and (on PostgreSQL) notify other
+    processes. For callers that commit `connection` at once."""
+    workspaces = frozenset(row["workspace_id"] for row in rows)
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        for workspace_id in sorted(workspaces):  # one order, so two writers never wait in a ring
+            connection.execute(_lock(workspace_id))
+    ids = connection.execute(_INSERT, list(rows)).scalars().all()
+    for row, feed_id in zip(rows, ids, strict=True):
+        row["id"] = feed_id  # type: ignore[typeddict-unknown-key]
+    deliveries = webhook_outbox.enqueue(connection, rows)
+    if postgres:
+        for workspace_id in sorted(workspaces):
+            connection.execute(select(func.pg_notify(CHANNEL, workspace_id)))
+    return Written(workspaces, deliveries)
+
+
+def _lock(workspace_id: str) -> Any:
+    return select(func.pg_advisory_xact_lock(func.hashtextextended(f"feed:{workspace_id}", 0)))
+
+
+@event.listens_for(Session, "after_commit")
+def _announce(session: Session) -> None:
+    workspaces = session.info.pop(_WRITTEN, None)
+    if workspaces:
+        tell(workspaces)
+    if session.info.pop(_QUEUED, False):
+        for listener in list(_delivery_listeners):
+            try:
+                listener()
+            except Exception:  # as in `tell`
+                logger.exception("change feed listener failed")
+
+
+def tell(workspaces: Iterable[str]) -> None:
+    """Tell this process's listeners that the feeds of `workspaces` grew."""
+    changed = frozenset(workspaces)
+    for listener in list(_listeners):
+        try:
+            listener(changed)
+        except Exception:  # a listener's fault must not fail a commit that has happened
+            logger.exception("change feed listener failed")
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        for key in (_COLLECTED, _ROWS, _WRITTEN, _QUEUED):
+            session.info.pop(key, None)

@@ -1,0 +1,63 @@
+"""Markdown written by people and agents, as safe HTML for the web pages.
+
+markdown-it-py renders CommonMark (with tables and strikethrough) with raw HTML switched off, so
+tags in the text come out as text; nh3 (the Rust `ammonia` sanitiser) then keeps only an allow-list
+of tags and attributes, only http, https and mailto links, and gives every link
+`rel="noopener nofollow"`. Nothing anyone writes can add a script, a style, an event handler or a
+`javascript:` link to a page. The pages' Content-Security-Policy allows no inline script either.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+# Generous for an issue description; longer text is shown cut, never rendered at any cost.
+MAX_RENDERED_CHARS = 200_000
+
+_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "img", "kbd", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table",
+    "tbody", "td", "th", "thead", "tr", "ul",
+})  # fmt: skip
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "td": {"align"},
+    "th": {"align"},
+}
+_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+LINK_REL = "noopener nofollow"
+
+
+@cache
+def _parser() -> MarkdownIt:
+    # "commonmark" with html off: a `<script>` in the text is text. Tables and strikethrough
+    # as people know them from GitHub; no typographer (it would change what people wrote).
+    return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
+        ["table", "strikethrough"]
+    )
+
+
+def sanitise(html: str) -> str:
+    """`html` with only the allowed tags, attributes and link schemes left."""
+    return nh3.clean(
+        html,
+        tags=set(_TAGS),
+        attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
+        url_schemes=set(_URL_SCHEMES),
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+
+
+def render(text: str | None) -> Markup:
+    """The Markdown `text` as sanitised HTML, ready to put into a template unescaped."""
+    if not text:
+        return Markup("")
+    source = text[:MAX_RENDERED_CHARS]
+    return Markup(sanitise(_parser().render(source)))

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: signed HTTP deliveries of the workspace change feed."""
