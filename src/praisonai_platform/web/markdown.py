@@ -9,7 +9,7 @@ of tags and attributes, only http, https and mailto links, and gives every link
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -55,9 +55,25 @@ def sanitise(html: str) -> str:
     )
 
 
+# Rendering is most of an issue page's cost (up to 200 comments), and a text always renders to the
+# same HTML: the HTML of recently shown short texts is kept, in a bounded cache.
+CACHE_SIZE = 2048
+CACHED_CHARS = 4000
+
+
 def render(text: str | None) -> Markup:
     """The Markdown `text` as sanitised HTML, ready to put into a template unescaped."""
     if not text:
         return Markup("")
-    source = text[:MAX_RENDERED_CHARS]
-    return Markup(sanitise(_parser().render(source)))
+    if len(text) <= CACHED_CHARS:
+        return _render_cached(text)
+    return _render(text)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _render_cached(text: str) -> Markup:
+    return _render(text)
+
+
+def _render(text: str) -> Markup:
+    return Markup(sanitise(_parser().render(text[:MAX_RENDERED_CHARS])))
