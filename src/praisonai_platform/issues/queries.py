@@ -51,6 +51,7 @@ from praisonai_platform.db.models import (
     Workspace,
 )
 from praisonai_platform.db.models.issues import PRIORITY_RANKS
+from praisonai_platform.issues.responses import actor_kind
 from praisonai_platform.search import terms as search_terms
 from praisonai_platform.search.service import issue_matches
 from praisonai_platform.search.statements import IssueTextMatch
@@ -495,12 +496,6 @@ def _labels_of(value: Any) -> list[dict[str, str]]:
     return [{"id": label[0], "name": label[1], "color": label[2]} for label in found or ()]
 
 
-def _actor_kind(user_id: str | None, agent_id: str | None) -> str | None:
-    if user_id is not None:
-        return "user"
-    return "agent" if agent_id is not None else None
-
-
 def issue_answer(row: Sequence[Any], labels: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """An issue as the API shows it (an `IssueResponse`'s fields), from a row of the answer
     columns followed, unless `labels` are given, by `labels_column`."""
@@ -534,9 +529,9 @@ def issue_answer(row: Sequence[Any], labels: list[dict[str, str]] | None = None)
         "description": description,
         "status": status,
         "priority": priority,
-        "assignee_type": _actor_kind(assignee_id, assignee_agent_id),
+        "assignee_type": actor_kind(assignee_id, assignee_agent_id),
         "assignee_id": assignee_id or assignee_agent_id,
-        "creator_type": _actor_kind(created_by_id, created_by_agent_id),
+        "creator_type": actor_kind(created_by_id, created_by_agent_id),
         "creator_id": created_by_id or created_by_agent_id,
         "number": number,
         "issue_number": number,

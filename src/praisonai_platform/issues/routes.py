@@ -6,7 +6,6 @@ responses carry `ETag: "<version>"`; PATCH honours `If-Match`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import Query, Response
@@ -14,14 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.api.deps import CurrentActor, DbSession
 from praisonai_platform.api.routing import APIRouter, ExpectedVersions, ListPaging
-from praisonai_platform.db.models import Issue, IssueLabel
+from praisonai_platform.db.models import Issue
 from praisonai_platform.issues import queries as issue_queries
 from praisonai_platform.issues import service as issues
-from praisonai_platform.issues.labels import service as labels
 from praisonai_platform.issues.queries import IssueFilters
+from praisonai_platform.issues.responses import issue_response, issue_responses
 from praisonai_platform.issues.schemas import (
     IssueCreate,
-    IssueLabelSummary,
     IssueListQuery,
     IssueResponse,
     IssueUpdate,
@@ -30,47 +28,9 @@ from praisonai_platform.issues.schemas import (
 router = APIRouter(prefix="/workspaces/{workspace_id}", tags=["issues"])
 
 
-def _actor_kind(user_id: str | None, agent_id: str | None) -> str | None:
-    if user_id is not None:
-        return "user"
-    return "agent" if agent_id is not None else None
-
-
-def _issue_response(issue: Issue, issue_labels: Sequence[IssueLabel]) -> IssueResponse:
-    return IssueResponse(
-        id=issue.id,
-        workspace_id=issue.workspace_id,
-        project_id=issue.project_id,
-        title=issue.title,
-        description=issue.description,
-        status=issue.status,
-        priority=issue.priority,
-        assignee_type=_actor_kind(issue.assignee_id, issue.assignee_agent_id),
-        assignee_id=issue.assignee_id or issue.assignee_agent_id,
-        creator_type=_actor_kind(issue.created_by_id, issue.created_by_agent_id),
-        creator_id=issue.created_by_id or issue.created_by_agent_id,
-        number=issue.issue_number,
-        issue_number=issue.issue_number,
-        identifier=issue.identifier,
-        parent_issue_id=issue.parent_id,
-        created_by_id=issue.created_by_id,
-        acceptance_criteria=issue.acceptance_criteria,
-        labels=[IssueLabelSummary.model_validate(label) for label in issue_labels],
-        version=issue.version,
-        created_at=issue.created_at,
-        updated_at=issue.updated_at,
-    )
-
-
-async def _issue_responses(session: AsyncSession, found: Sequence[Issue]) -> list[IssueResponse]:
-    """Responses for a page of issues, their labels loaded in one query for the whole page."""
-    by_issue = await labels.labels_of(session, [issue.id for issue in found])
-    return [_issue_response(issue, by_issue[issue.id]) for issue in found]
-
-
 async def _with_etag(session: AsyncSession, response: Response, issue: Issue) -> IssueResponse:
     response.headers["ETag"] = f'"{issue.version}"'
-    (answer,) = await _issue_responses(session, [issue])
+    (answer,) = await issue_responses(session, [issue])
     return answer
 
 
@@ -85,7 +45,7 @@ async def create_issue(
     """Create an issue; it takes the workspace's next number (key PREFIX-N)."""
     issue = await issues.create(session, actor, workspace_id, **body.model_dump())
     response.headers["ETag"] = f'"{issue.version}"'
-    return _issue_response(issue, ())  # a new issue has no labels to look up
+    return issue_response(issue, ())  # a new issue has no labels to look up
 
 
 @router.get("/issues/", response_model=list[IssueResponse])
@@ -157,4 +117,4 @@ async def list_children(
 ) -> list[IssueResponse]:
     """The direct sub-issues of an issue, by number."""
     page = await issues.children(session, actor, workspace_id, issue_id, listing.page)
-    return await _issue_responses(session, listing.items(page))
+    return await issue_responses(session, listing.items(page))

@@ -8,7 +8,6 @@ it counts as a failure), the same rules for unverified addresses.
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -20,13 +19,13 @@ from praisonai_platform.accounts import passwords, tokens
 from praisonai_platform.accounts import service as users
 from praisonai_platform.accounts.oauth import client as oauth_client
 from praisonai_platform.accounts.oauth import service as oauth
-from praisonai_platform.accounts.oauth.client import OAuthFailed
 from praisonai_platform.accounts.oauth.routes import (
     _cookie_name,
     _discovery,
     _http,
     _provider,
     get_oauth_config,
+    provider_returned,
 )
 from praisonai_platform.accounts.oauth.settings import OAuthConfig
 from praisonai_platform.accounts.routes import register
@@ -299,31 +298,11 @@ async def oauth_callback(
     error: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     config = await get_oauth_config(request)
-    chosen = _provider(config, provider)
-    bound = request.cookies.get(_cookie_name(state)) if state else None
-    if not state or not bound or not hmac.compare_digest(bound.encode(), state.encode()):
-        raise OAuthFailed(
-            "this sign-in was not started in this browser; start again",
-            code="invalid_oauth_state",
-        )
-    async with session_scope() as own:
-        pending = await oauth.consume_pending(own, provider, state)
-    if error is not None:
-        raise OAuthFailed(f"the provider did not sign you in: {error}", code="oauth_denied")
-    if not code:
-        raise OAuthFailed("the provider sent no authorization code", code="oauth_code_missing")
-    async with _http(request, config) as http:
-        profile = await oauth_client.fetch_profile(
-            http,
-            chosen,
-            code=code,
-            code_verifier=pending.code_verifier,
-            nonce=pending.nonce,
-            redirect_uri=pending.redirect_uri,
-            discovery=_discovery(request, config),
-        )
+    state, pending, profile, link_user_id = await provider_returned(
+        request, config, provider, code=code, state=state, error=error
+    )
     async with session_scope() as session:
-        result = await oauth.sign_in(session, provider, profile)
+        result = await oauth.sign_in(session, provider, profile, link_user_id)
         token = tokens.issue(settings, result.user.id, result.user.token_version)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(_cookie_name(state), path=urlsplit(pending.redirect_uri).path)

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -23,7 +23,7 @@ from praisonai_platform.accounts import service as users
 from praisonai_platform.accounts import tokens
 from praisonai_platform.accounts.oauth import client as oauth_client
 from praisonai_platform.accounts.oauth import service as oauth
-from praisonai_platform.accounts.oauth.client import OAuthFailed
+from praisonai_platform.accounts.oauth.client import OAuthFailed, Profile
 from praisonai_platform.accounts.oauth.schemas import (
     IdentityResponse,
     OAuthProviderResponse,
@@ -115,24 +115,24 @@ async def authorize(
     return response
 
 
-@router.get(
-    "/oauth/{provider}/callback",
-    name="oauth_callback",
-    response_model=OAuthTokenResponse,
-    responses={302: {"description": "To PLATFORM_OAUTH_SUCCESS_REDIRECT_URL"}, **_FAILURES},
-)
-async def callback(
-    provider: ProviderName,
+class Returned(NamedTuple):
+    state: str
+    pending: oauth.PendingSignIn
+    profile: Profile
+    link_user_id: str | None
+
+
+async def provider_returned(
     request: Request,
-    response: Response,
-    session: WriteSession,
-    settings: ServerConfig,
-    config: OAuthSettings,
-    code: Annotated[str | None, Query(max_length=2048)] = None,
-    state: Annotated[str | None, Query(max_length=512)] = None,
-    error: Annotated[str | None, Query(max_length=200)] = None,
-) -> Any:
-    """Where the provider sends the browser back: signs in (creating or linking the account)."""
+    config: OAuthConfig,
+    provider: str,
+    *,
+    code: str | None,
+    state: str | None,
+    error: str | None,
+) -> Returned:
+    """The browser is back from the provider (at the API's callback or the web app's): the state
+    must be the one this browser was given; it is spent, and who signed in is fetched."""
     chosen = _provider(config, provider)
     bound = request.cookies.get(_cookie_name(state)) if state else None
     if not state or not bound or not hmac.compare_digest(bound.encode(), state.encode()):
@@ -158,6 +158,30 @@ async def callback(
             redirect_uri=pending.redirect_uri,
             discovery=_discovery(request, config),
         )
+    return Returned(state, pending, profile, link_user_id)
+
+
+@router.get(
+    "/oauth/{provider}/callback",
+    name="oauth_callback",
+    response_model=OAuthTokenResponse,
+    responses={302: {"description": "To PLATFORM_OAUTH_SUCCESS_REDIRECT_URL"}, **_FAILURES},
+)
+async def callback(
+    provider: ProviderName,
+    request: Request,
+    response: Response,
+    session: WriteSession,
+    settings: ServerConfig,
+    config: OAuthSettings,
+    code: Annotated[str | None, Query(max_length=2048)] = None,
+    state: Annotated[str | None, Query(max_length=512)] = None,
+    error: Annotated[str | None, Query(max_length=200)] = None,
+) -> Any:
+    """Where the provider sends the browser back: signs in (creating or linking the account)."""
+    state, pending, profile, link_user_id = await provider_returned(
+        request, config, provider, code=code, state=state, error=error
+    )
     result = await oauth.sign_in(session, provider, profile, link_user_id)
     token = tokens.issue(settings, result.user.id, result.user.token_version)
     cookie_path = urlsplit(pending.redirect_uri).path
