@@ -171,6 +171,20 @@ async def test_sign_up_create_a_workspace_settings_and_an_invitation(
         wait.until(expected_conditions.url_contains(f"/w/{slug}"))
         go(driver, f"{settings}/general")  # an admin now
         assert driver.find_element(By.ID, "issue_prefix").get_attribute("value") == "ACME"
+
+        # The API's documentation renders from the server's own assets (this machine has no
+        # way to the internet's CDNs).
+        driver.get(f"{base}/docs")
+        title = wait.until(
+            expected_conditions.visibility_of_element_located(
+                (By.CSS_SELECTOR, ".swagger-ui .info .title")
+            )
+        )
+        assert "praisonai-platform" in title.text
+        wait.until(
+            expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".opblock-tag"))
+        )
+        screenshot(driver, f"{prefix}-api-docs")
     except Exception:
         driver.save_screenshot(str(tmp_path / "failure.png"))
         print(f"screenshot: {tmp_path / 'failure.png'}\nserver log:\n{server.log()}")

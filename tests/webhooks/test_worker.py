@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from praisonai_platform.client import verify_webhook
 from praisonai_platform.db import session_scope
-from praisonai_platform.db.models import DeliveryState, WebhookDelivery
+from praisonai_platform.db.models import DeliveryState, WebhookDelivery, Worker
 from praisonai_platform.webhooks.settings import WebhookSettings
 from tests.factories import MakeUser, MakeWorkspace
 from tests.runs.processes import start_worker, stop, wait_until, workers_running
@@ -53,6 +53,14 @@ async def test_two_worker_processes_send_each_delivery_once(
     ]
     count = 5
     with workers_running(processes):
+
+        async def both_started() -> bool:
+            # Registered, so past installing their signal handlers: a stop is a clean one.
+            async with session_scope(read_only=True) as session:
+                started = set(await session.scalars(select(Worker.id)))
+            return {"sender-0", "sender-1"} <= started
+
+        await wait_until(both_started, seconds=120, interval=0.1)
         for n in range(count):
             created = await client.post(
                 f"{API}/{ws}/issues", json={"title": f"Issue {n}"}, headers=owner.headers
