@@ -72,6 +72,7 @@ async def test_purge_deletes_expired_rows_in_batches_and_counts_each_kind(
         "pending sign-ins": 2,
         "account tokens": 2,
         "feed events": 0,  # tests/events covers them
+        "webhook deliveries": 0,  # tests/webhooks covers them
     }
     assert await remaining(session_factory) == kept
     assert await purges.purge(session_factory) == dict.fromkeys(counts, 0)
@@ -123,6 +124,7 @@ async def test_db_purge_reports_counts(
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
         "2 idempotency keys\n2 pending sign-ins\n2 account tokens\n0 feed events\n"
+        "0 webhook deliveries\n"
     )
     assert await remaining(session_factory) == kept
     async with session_factory() as session:

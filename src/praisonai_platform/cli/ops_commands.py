@@ -55,8 +55,8 @@ def restore(
 
 def purge() -> None:
     """Delete expired idempotency keys, expired pending sign-ins, used or expired one-time
-    account tokens and feed events older than PLATFORM_EVENTS_RETENTION_DAYS, and say how many
-    of each."""
+    account tokens, feed events older than PLATFORM_EVENTS_RETENTION_DAYS and finished webhook
+    deliveries older than PLATFORM_WEBHOOK_DELIVERIES_RETENTION_DAYS, and say how many of each."""
     counts = asyncio.run(_purge())
     for kind, count in counts.items():
         typer.echo(f"{count} {kind}")

@@ -32,8 +32,9 @@ class OperationsSettings(BaseSettings):
         ge=0,
         le=7 * 86_400,
         description="How often each server process deletes expired idempotency keys, expired "
-        "pending sign-ins, used or expired one-time account tokens and feed events past their "
-        "retention (as `praisonai-platform db purge` does); 0 turns the periodic purge off.",
+        "pending sign-ins, used or expired one-time account tokens, and feed events and finished "
+        "webhook deliveries past their retention (as `praisonai-platform db purge` does); 0 turns "
+        "the periodic purge off.",
     )
     events_retention_days: float = Field(
         default=7.0,
@@ -42,6 +43,13 @@ class OperationsSettings(BaseSettings):
         description="The purge deletes the workspaces' change feed (what event streams and "
         "`/events/feed` send) older than this; a stream resumed from an older event starts "
         "with `event: reset`.",
+    )
+    webhook_deliveries_retention_days: float = Field(
+        default=30.0,
+        gt=0,
+        le=3650,
+        description="The purge deletes webhook deliveries that succeeded or were given up "
+        "(`dead`) and have not changed for this long; pending and retrying ones always stay.",
     )
 
 

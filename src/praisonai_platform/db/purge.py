@@ -1,6 +1,7 @@
 """Deleting rows that have served their time: expired idempotency keys, expired pending OAuth
-sign-ins, one-time account tokens that expired or were used, and the change feed's events older
-than PLATFORM_EVENTS_RETENTION_DAYS.
+sign-ins, one-time account tokens that expired or were used, the change feed's events older
+than PLATFORM_EVENTS_RETENTION_DAYS, and webhook deliveries that are over (succeeded or dead) and
+older than PLATFORM_WEBHOOK_DELIVERIES_RETENTION_DAYS.
 
 Each kind is a table and the condition that makes a row deletable; `purge` deletes them in
 batches, each in a transaction of its own (so SQLite's write lock is held briefly), and reports
@@ -22,7 +23,13 @@ from sqlalchemy import inspect as inspect_model
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from praisonai_platform.core.operations_settings import load_operations_settings
-from praisonai_platform.db.models import AccountToken, Nonce, WorkspaceEvent
+from praisonai_platform.db.models import (
+    AccountToken,
+    DeliveryState,
+    Nonce,
+    WebhookDelivery,
+    WorkspaceEvent,
+)
 from praisonai_platform.db.session import session_scope
 from praisonai_platform.db.types import utcnow
 
@@ -73,14 +80,21 @@ async def purge(
     now: datetime | None = None,
     batch: int = BATCH,
     events_retention: timedelta | None = None,
+    deliveries_retention: timedelta | None = None,
 ) -> dict[str, int]:
     """Delete every deletable row of every kind; returns how many of each (by kind). Feed
-    events go after `events_retention` (default: PLATFORM_EVENTS_RETENTION_DAYS)."""
+    events go after `events_retention` (default: PLATFORM_EVENTS_RETENTION_DAYS), finished
+    webhook deliveries after `deliveries_retention` (PLATFORM_WEBHOOK_DELIVERIES_RETENTION_DAYS)."""
     moment = now or utcnow()
-    if events_retention is None:
-        events_retention = timedelta(days=load_operations_settings().events_retention_days)
+    if events_retention is None or deliveries_retention is None:
+        operations = load_operations_settings()
+        if events_retention is None:
+            events_retention = timedelta(days=operations.events_retention_days)
+        if deliveries_retention is None:
+            deliveries_retention = timedelta(days=operations.webhook_deliveries_retention_days)
     counts: dict[str, int] = {}
-    for expiry in (*EXPIRIES, _old_events(events_retention)):
+    kinds = (*EXPIRIES, _old_events(events_retention), _old_deliveries(deliveries_retention))
+    for expiry in kinds:
         counts[expiry.kind] = 0
         while True:
             async with session_scope(session_factory) as session:
@@ -95,6 +109,16 @@ def _old_events(retention: timedelta) -> Expiry:
     return Expiry(
         "feed events", WorkspaceEvent, lambda now: WorkspaceEvent.created_at < now - retention
     )
+
+
+def _old_deliveries(retention: timedelta) -> Expiry:
+    def deletable(now: datetime) -> ColumnElement[bool]:
+        return and_(
+            WebhookDelivery.state.in_([DeliveryState.SUCCEEDED, DeliveryState.DEAD]),
+            WebhookDelivery.updated_at < now - retention,
+        )
+
+    return Expiry("webhook deliveries", WebhookDelivery, deletable)
 
 
 async def _delete_batch(session: AsyncSession, expiry: Expiry, now: datetime, batch: int) -> int:
