@@ -28,10 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,12 +37,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from seeded_server import (
+    ROOT,
+    SECRET,
+    free_port,
+    join_largest_workspace,
+    prepare,
+    start_server,
+    sync_url,
+)
+from sqlalchemy import create_engine, func, select
 
-ROOT = Path(__file__).resolve().parent.parent
-PLATFORM_CLI = [sys.executable, "-m", "praisonai_platform"]
-SECRET = "benchmark-secret-benchmark-secret-benchmark"
 EMAIL = "scale-bench@example.com"
 PASSWORD = "bench-pass-bench-pass"
 SORTS = [
@@ -73,73 +75,15 @@ class Results:
     memory: list[tuple[int, float]] = field(default_factory=list)  # (pages, MiB)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def sync_url(url: str) -> str:
-    from praisonai_platform.config import derive_alembic_database_url
-
-    return derive_alembic_database_url(url)
-
-
-def prepare(url: str, issues: int, environment: dict[str, str]) -> None:
-    """An empty, migrated database, then the seeded issues."""
-    if url.startswith("sqlite"):
-        path = Path(make_url(url).database or "")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    else:
-        name = make_url(url).database
-        admin = create_engine(
-            sync_url(str(make_url(url).set(database="postgres"))), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    subprocess.run([*PLATFORM_CLI, "db", "upgrade"], env=environment, cwd=ROOT, check=True)
-    started = time.perf_counter()
-    subprocess.run(
-        [*PLATFORM_CLI, "demo", "seed", "--issues", str(issues), "--random-seed", "7"],
-        env=environment,
-        cwd=ROOT,
-        check=True,
-    )
-    print(f"seeded {issues} issues in {time.perf_counter() - started:.0f} s", flush=True)
-
-
 def bench_member(url: str, environment: dict[str, str]) -> Workspace:
     """The largest workspace, with a signed-in member to read it as."""
-    from praisonai_platform.db.models import Agent, Issue, Member, Project, User
-    from praisonai_platform.db.models import Workspace as WorkspaceRow
+    from praisonai_platform.db.models import Agent, Issue, Project
 
-    subprocess.run(
-        [*PLATFORM_CLI, "user", "create", "--email", EMAIL, "--password-stdin"],
-        input=f"{PASSWORD}\n".encode(),
-        env=environment,
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-    )
     engine = create_engine(sync_url(url))
     with engine.begin() as connection:
-        row = connection.execute(
-            select(WorkspaceRow.id, WorkspaceRow.issue_prefix, WorkspaceRow.issue_counter)
-            .order_by(WorkspaceRow.issue_counter.desc())
-            .limit(1)
-        ).one()
-        me = connection.scalar(select(User.id).where(User.email == EMAIL))
-        member = select(Member.id).where(Member.workspace_id == row.id, Member.user_id == me)
-        if connection.scalar(member) is None:
-            connection.execute(
-                Member.__table__.insert().values(
-                    id=f"bench-{row.id}"[:36], workspace_id=row.id, user_id=me, role="member"
-                )
-            )
+        row, _me, _joined = join_largest_workspace(
+            connection, environment, EMAIL, PASSWORD, "member"
+        )
         user = connection.scalar(
             select(Issue.assignee_id).where(
                 Issue.workspace_id == row.id, Issue.assignee_id.is_not(None)
@@ -166,26 +110,6 @@ def bench_member(url: str, environment: dict[str, str]) -> Workspace:
         project=str(project),
         parent_key=f"{row.issue_prefix}-{parent_number}",
     )
-
-
-def start_server(environment: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [*PLATFORM_CLI, "serve", "--port", str(port)],
-        env=environment,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-            return process
-        except httpx.HTTPError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not start")
 
 
 def filters(ws: Workspace) -> Iterator[tuple[str, list[tuple[str, str]]]]:

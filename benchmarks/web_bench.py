@@ -36,24 +36,29 @@ import contextlib
 import math
 import os
 import re
-import socket
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, func, insert, select, text, update
-from sqlalchemy.engine import Engine, make_url
+from seeded_server import (
+    ROOT,
+    SECRET,
+    admin_engine,
+    drop,
+    free_port,
+    join_largest_workspace,
+    prepare,
+    start_server,
+    sync_url,
+)
+from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy.engine import make_url
 
 from praisonai_platform.web.issue_pages import COMMENTS_LIMIT
 
-ROOT = Path(__file__).resolve().parent.parent
-PLATFORM_CLI = [sys.executable, "-m", "praisonai_platform"]
-SECRET = "benchmark-secret-benchmark-secret-benchmark"
 EMAIL = "web-bench@example.com"
 PASSWORD = "bench-pass-bench-pass"
 TARGET_MS = 100.0
@@ -101,28 +106,10 @@ class Results:
     rows: list[Row] = field(default_factory=list)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def sync_url(url: str) -> str:
-    from praisonai_platform.config import derive_alembic_database_url
-
-    return derive_alembic_database_url(url)
-
-
-def _admin_engine(url: str) -> Engine:
-    return create_engine(
-        sync_url(str(make_url(url).set(database="postgres"))), isolation_level="AUTOCOMMIT"
-    )
-
-
 def exists(url: str) -> bool:
     if url.startswith("sqlite"):
         return Path(make_url(url).database or "").exists()
-    admin = _admin_engine(url)
+    admin = admin_engine(url)
     with admin.connect() as connection:
         found = connection.scalar(
             text("SELECT 1 FROM pg_database WHERE datname = :name"),
@@ -132,70 +119,15 @@ def exists(url: str) -> bool:
     return found is not None
 
 
-def drop(url: str) -> None:
-    if url.startswith("sqlite"):
-        path = Path(make_url(url).database or "")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    admin = _admin_engine(url)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" (FORCE)'))
-    admin.dispose()
-
-
-def prepare(url: str, issues: int, environment: dict[str, str]) -> float:
-    """An empty, migrated database, then the seeded issues; the seconds seeding took."""
-    drop(url)
-    if url.startswith("sqlite"):
-        Path(make_url(url).database or "").parent.mkdir(parents=True, exist_ok=True)
-    else:
-        admin = _admin_engine(url)
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{make_url(url).database}"'))
-        admin.dispose()
-    subprocess.run([*PLATFORM_CLI, "db", "upgrade"], env=environment, cwd=ROOT, check=True)
-    started = time.perf_counter()
-    subprocess.run(
-        [*PLATFORM_CLI, "demo", "seed", "--issues", str(issues), "--random-seed", "7"],
-        env=environment,
-        cwd=ROOT,
-        check=True,
-    )
-    seconds = time.perf_counter() - started
-    print(f"seeded {issues} issues in {seconds:.1f} s", flush=True)
-    return seconds
-
-
 def bench_member(url: str, environment: dict[str, str]) -> Workspace:
     """The largest workspace; the signing-in person made its admin, with one seeded person's
     issues (assigned and created) handed over so that "my work" has something to show."""
-    from praisonai_platform.db.models import Issue, Member, User
-    from praisonai_platform.db.models import Workspace as WorkspaceRow
+    from praisonai_platform.db.models import Issue
 
-    subprocess.run(
-        [*PLATFORM_CLI, "user", "create", "--email", EMAIL, "--password-stdin"],
-        input=f"{PASSWORD}\n".encode(),
-        env=environment,
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-    )
     engine = create_engine(sync_url(url))
     with engine.begin() as connection:
-        row = connection.execute(
-            select(WorkspaceRow.id, WorkspaceRow.slug, WorkspaceRow.issue_prefix)
-            .order_by(WorkspaceRow.issue_counter.desc())
-            .limit(1)
-        ).one()
-        me = connection.scalar(select(User.id).where(User.email == EMAIL))
-        member = select(Member.id).where(Member.workspace_id == row.id, Member.user_id == me)
-        if connection.scalar(member) is None:
-            connection.execute(
-                insert(Member).values(
-                    id=f"bench-{row.id}"[:36], workspace_id=row.id, user_id=me, role="admin"
-                )
-            )
+        row, me, joined = join_largest_workspace(connection, environment, EMAIL, PASSWORD, "admin")
+        if joined:
             other = connection.scalar(
                 select(Issue.assignee_id)
                 .where(Issue.workspace_id == row.id, Issue.assignee_id.is_not(None))
@@ -228,26 +160,6 @@ def bench_member(url: str, environment: dict[str, str]) -> Workspace:
     engine.dispose()
     plain = f"{row.issue_prefix}-{int(count or 0) // 2 + 7}"
     return Workspace(row.id, row.slug, int(count or 0), str(busy), plain)
-
-
-def start_server(environment: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [*PLATFORM_CLI, "serve", "--port", str(port)],
-        env=environment,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-            return process
-        except httpx.HTTPError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not start")
 
 
 def cpu_seconds(pid: int) -> float | None:

@@ -17,15 +17,12 @@ from sqlalchemy import select
 
 from praisonai_platform.accounts import passwords, tokens
 from praisonai_platform.accounts import service as users
-from praisonai_platform.accounts.oauth import client as oauth_client
 from praisonai_platform.accounts.oauth import service as oauth
 from praisonai_platform.accounts.oauth.routes import (
     _cookie_name,
-    _discovery,
-    _http,
-    _provider,
     get_oauth_config,
     provider_returned,
+    redirect_to_provider,
 )
 from praisonai_platform.accounts.oauth.settings import OAuthConfig
 from praisonai_platform.accounts.routes import register
@@ -259,33 +256,10 @@ def _web_callback_url(request: Request, config: OAuthConfig, provider: str) -> s
 @router.get("/sign-in/oauth/{provider}")
 async def oauth_start(provider: ProviderName, request: Request) -> Response:
     config = await get_oauth_config(request)
-    chosen = _provider(config, provider)
-    redirect_uri = _web_callback_url(request, config, provider)
-    async with _http(request, config) as http:
-        started = await oauth_client.authorization_request(
-            http, chosen, redirect_uri, _discovery(request, config)
-        )
     async with session_scope() as session:
-        await oauth.save_pending(
-            session,
-            provider,
-            started,
-            config.options.state_ttl_seconds,
-            client_address=request.client.host if request.client else None,
-            max_pending=config.options.max_pending_sign_ins,
-            max_pending_per_address=config.options.max_pending_sign_ins_per_address,
+        return await redirect_to_provider(
+            request, session, config, provider, _web_callback_url(request, config, provider)
         )
-    response = RedirectResponse(started.url, status_code=302)
-    response.set_cookie(
-        _cookie_name(started.state),
-        started.state,
-        max_age=config.options.state_ttl_seconds,
-        path=urlsplit(redirect_uri).path,
-        secure=redirect_uri.startswith("https://"),
-        httponly=True,
-        samesite="lax",
-    )
-    return response
 
 
 @router.get("/sign-in/oauth/{provider}/callback", name="web_oauth_callback")

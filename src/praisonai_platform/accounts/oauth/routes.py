@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 from fastapi import Depends, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform import __version__
 from praisonai_platform.accounts import service as users
@@ -87,8 +88,22 @@ async def authorize(
     provider: ProviderName, request: Request, session: WriteSession, config: OAuthSettings
 ) -> RedirectResponse:
     """Start signing in: redirects to the provider."""
+    return await redirect_to_provider(
+        request, session, config, provider, _callback_url(request, config, provider)
+    )
+
+
+async def redirect_to_provider(
+    request: Request,
+    session: AsyncSession,
+    config: OAuthConfig,
+    provider: str,
+    redirect_uri: str,
+) -> RedirectResponse:
+    """A sign-in started (from the API or the web app): the pending state is saved in `session`
+    and bound to this browser by a cookie on the callback's path, and the browser is sent on to
+    the provider, which will come back to `redirect_uri`."""
     chosen = _provider(config, provider)
-    redirect_uri = _callback_url(request, config, provider)
     async with _http(request, config) as http:
         started = await oauth_client.authorization_request(
             http, chosen, redirect_uri, _discovery(request, config)
