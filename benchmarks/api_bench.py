@@ -18,6 +18,12 @@ Beside the latencies, each round shows the server's own CPU time per request (se
 lists, gets; read from /proc, so on Linux only): on a machine other work keeps busy, that moves
 far less than wall-clock figures do.
 
+Each round also measures what SQLite alone spends on one create, on the platform's database once
+its server has stopped: the same writes (number, issue, audit entry, feed event, webhook lookup)
+as plain `sqlite3` statements, with the server's pragmas, and the commit. Added to the no-database
+app's time per sequential create, that gives the ratio a server could reach if all of its own work
+cost nothing: the ceiling that the issue's search index and indexes leave for the creates ratio.
+
 Rate limits stay on, with budgets no workload here reaches, so their bookkeeping is measured too.
 
 Usage: .venv/bin/python benchmarks/api_bench.py [--creates 2000] [--clients 16] [--reads 200]
@@ -30,11 +36,13 @@ import argparse
 import asyncio
 import os
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +67,8 @@ class Figures:
     numbering_faults: int  # numbers missing below the highest or doubled, both workspaces
     cpu_ms: tuple[float | None, float | None, float | None] = (None, None, None)
     """The server's CPU time per sequential create, list and get (None: not measurable)."""
+    sqlite_create_ms: float | None = None
+    """What SQLite alone spends on one create's writes (the platform only; see `sqlite_floor`)."""
 
 
 @dataclass(frozen=True)
@@ -234,7 +244,8 @@ def measure_baseline(base_env: dict[str, str], args: argparse.Namespace) -> Figu
     return run_server([*command, *UVICORN_FLAGS], environment, port, args)
 
 
-def measure_platform(base_env: dict[str, str], args: argparse.Namespace, url: str) -> Figures:
+def measure_platform(base_env: dict[str, str], args: argparse.Namespace, directory: str) -> Figures:
+    url = f"sqlite+aiosqlite:///{directory}/bench.db"
     port = free_port()
     environment = {
         **base_env,
@@ -256,10 +267,65 @@ def measure_platform(base_env: dict[str, str], args: argparse.Namespace, url: st
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        return asyncio.run(drive(f"http://127.0.0.1:{port}", args, process.pid))
+        figures = asyncio.run(drive(f"http://127.0.0.1:{port}", args, process.pid))
     finally:
         process.terminate()
         process.wait(timeout=30)
+    figures.sqlite_create_ms = sqlite_floor(Path(directory) / "bench.db", args.creates)
+    return figures
+
+
+def sqlite_floor(path: Path, creates: int) -> float:
+    """Milliseconds SQLite alone spends on one issue create's writes, in its own transaction:
+    the statements the server runs, without any of the server's Python around them."""
+    from praisonai_platform.config import load_settings
+    from praisonai_platform.db.sqlite import sqlite_pragmas
+
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        for name, value in sqlite_pragmas(load_settings()).items():
+            connection.execute(f"PRAGMA {name} = {value}")
+        workspace_id, user_id = connection.execute(
+            "SELECT workspace_id, user_id FROM members ORDER BY workspace_id LIMIT 1"
+        ).fetchone()
+        now = "2026-01-01 00:00:00.000000"
+        started = time.perf_counter()
+        for n in range(creates):
+            connection.execute("BEGIN IMMEDIATE")
+            (number,) = connection.execute(
+                "UPDATE workspaces SET issue_counter = issue_counter + 1 WHERE id = ? "
+                "RETURNING issue_counter",
+                (workspace_id,),
+            ).fetchone()
+            issue_id = str(uuid.uuid4())
+            connection.execute(
+                "INSERT INTO issues (workspace_id, title, status, priority, created_by_id, "
+                "issue_number, identifier, version, id, updated_at, created_at) "
+                "VALUES (?, ?, 'backlog', 'medium', ?, ?, ?, 1, ?, ?, ?)",
+                (workspace_id, f"issue {n}", user_id, number, f"B-{number}", issue_id, now, now),
+            )
+            details = f'{{"identifier": "B-{number}", "title": "issue {n}"}}'
+            connection.execute(
+                "INSERT INTO activity_logs (workspace_id, entity_type, entity_id, issue_id, "
+                "action, actor_type, actor_id, details, id, created_at) "
+                "VALUES (?, 'issue', ?, ?, 'created', 'user', ?, ?, ?, ?)",
+                (workspace_id, issue_id, issue_id, user_id, details, str(uuid.uuid4()), now),
+            )
+            connection.execute(
+                "INSERT INTO workspace_events (workspace_id, type, entity_type, entity_id, "
+                "issue_id, actor_type, actor_id, data, created_at) "
+                "VALUES (?, 'issue.created', 'issue', ?, ?, 'user', ?, ?, ?) RETURNING id",
+                (workspace_id, issue_id, issue_id, user_id, details, now),
+            ).fetchone()
+            connection.execute(
+                "SELECT id, workspace_id, event_types FROM webhook_subscriptions "
+                "WHERE workspace_id IN (?) AND active = 1",
+                (workspace_id,),
+            ).fetchall()
+            connection.execute("COMMIT")
+        return (time.perf_counter() - started) / creates * 1000
+    finally:
+        connection.close()
 
 
 def _path() -> str:
@@ -300,16 +366,27 @@ def main() -> None:
         baseline = measure_baseline(base_env, args)
         show("no-db", baseline, args)
         with tempfile.TemporaryDirectory() as directory:
-            url = f"sqlite+aiosqlite:///{directory}/bench.db"
-            platform = measure_platform(base_env, args, url)
+            platform = measure_platform(base_env, args, directory)
         show("platform", platform, args)
         print(
             f"{'ratio':>10}: "
             + " | ".join(f"{t.name} {t.value(platform, baseline):.2f}" for t in TARGETS),
             flush=True,
         )
+        print(
+            f"{'sqlite':>10}: {platform.sqlite_create_ms:.2f} ms of SQLite work per create: "
+            f"a sequential creates ratio of at most {ceiling(platform, baseline):.2f}",
+            flush=True,
+        )
         rounds.append((platform, baseline))
     report(rounds)
+
+
+def ceiling(platform: Figures, baseline: Figures) -> float:
+    """The sequential creates ratio of a server whose only cost beyond the no-database app's is
+    SQLite's own work for each create."""
+    per_create_ms = 1000 / baseline.sequential_per_s
+    return per_create_ms / (per_create_ms + (platform.sqlite_create_ms or 0.0))
 
 
 def report(rounds: list[tuple[Figures, Figures]]) -> None:
@@ -323,6 +400,12 @@ def report(rounds: list[tuple[Figures, Figures]]) -> None:
             f"  {target.name:<20} {min(ratios):.2f}-{max(ratios):.2f} (median {median:.2f}; "
             f"target {sign} {target.bound}) {'met' if met else 'MISSED'}"
         )
+    ceilings = [ceiling(platform, baseline) for platform, baseline in rounds]
+    floors = [platform.sqlite_create_ms or 0.0 for platform, _ in rounds]
+    print(
+        f"  {'SQLite per create':<20} {min(floors):.2f}-{max(floors):.2f} ms: the creates ratio "
+        f"can reach {min(ceilings):.2f}-{max(ceilings):.2f} at most"
+    )
     errors = sum(platform.errors for platform, _ in rounds)
     faults = sum(platform.numbering_faults for platform, _ in rounds)
     print(f"  {'errors':<20} {errors} (target 0) {'met' if errors == 0 else 'MISSED'}")

@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     database_sqlite_mmap_size: int = Field(
         default=0, ge=0, description="SQLite PRAGMA mmap_size in bytes (0: off)."
     )
+    database_sqlite_temp_store: Literal["DEFAULT", "FILE", "MEMORY"] = Field(
+        default="MEMORY",
+        description="SQLite PRAGMA temp_store. MEMORY keeps statement journals in memory: an "
+        "insert that fires triggers (the search index's) then writes no temporary file.",
+    )
 
     alembic_database_url: str | None = Field(
         default=None,

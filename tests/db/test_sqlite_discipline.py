@@ -14,8 +14,16 @@ from praisonai_platform.config import Settings, load_settings
 from praisonai_platform.db import create_database_engine, create_session_factory, session_scope
 from praisonai_platform.db.engine import read_only_engine
 
-PRAGMA_NAMES = ("journal_mode", "synchronous", "busy_timeout", "cache_size", "foreign_keys")
+PRAGMA_NAMES = (
+    "journal_mode",
+    "synchronous",
+    "busy_timeout",
+    "cache_size",
+    "foreign_keys",
+    "temp_store",
+)
 SYNCHRONOUS_CODES = {"OFF": 0, "NORMAL": 1, "FULL": 2, "EXTRA": 3}
+TEMP_STORE_CODES = {"DEFAULT": 0, "FILE": 1, "MEMORY": 2}
 
 
 async def read_pragmas(engine: AsyncEngine) -> dict[str, object]:
@@ -47,7 +55,7 @@ async def test_pragmas_on_every_pooled_connection_equal_the_settings(tmp_path: P
         connections = [await read_only_engine(engine).connect() for _ in range(3)]
         for connection in connections:
             values = [await read_pragma(connection, name) for name in PRAGMA_NAMES]
-            assert values == ["wal", 1, 5000, -64000, 1]
+            assert values == ["wal", 1, 5000, -64000, 1, TEMP_STORE_CODES["MEMORY"]]
         for connection in connections:
             await connection.close()
     finally:
@@ -63,6 +71,7 @@ async def test_changing_a_setting_changes_the_pragma(tmp_path: Path) -> None:
         database_sqlite_cache_size=-2000,
         database_sqlite_foreign_keys=False,
         database_sqlite_mmap_size=1048576,
+        database_sqlite_temp_store="FILE",
     )
     engine = create_database_engine(settings)
     try:
@@ -72,6 +81,7 @@ async def test_changing_a_setting_changes_the_pragma(tmp_path: Path) -> None:
             "busy_timeout": 1234,
             "cache_size": -2000,
             "foreign_keys": 0,
+            "temp_store": TEMP_STORE_CODES["FILE"],
             "mmap_size": 1048576,
         }
     finally:

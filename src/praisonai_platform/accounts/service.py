@@ -225,12 +225,17 @@ async def _revoke_api_keys(session: AsyncSession, user_id: str) -> None:
     )
 
 
+# Built once, where session.get would build its query on every call (every request runs it).
+_USER = select(User).where(User.id == bindparam("user_id"))
+
+
 async def active_user(
     session: AsyncSession, user_id: str, token_version: int | None = None
 ) -> User:
     """The active user a token names; with `token_version`, only while the token's version is
     still the user's (logout, password change and reset move it on)."""
-    return _check_active(await session.get(User, user_id), token_version)
+    found = await session.execute(_USER, {"user_id": user_id})
+    return _check_active(found.scalar_one_or_none(), token_version)
 
 
 # Built once (every request on a workspace's route runs it): values travel as parameters.

@@ -29,6 +29,44 @@ _SCOPE_KEY = getattr(fastapi.routing, "_FASTAPI_SCOPE_KEY", "fastapi")
 _INCLUDED_ROUTER_KEY = getattr(fastapi.routing, "_FASTAPI_INCLUDED_ROUTER_KEY", "included_router")
 
 
+def _cache_route_versions() -> None:
+    """Have FastAPI's routers remember their routes' version between changes.
+
+    FastAPI works the version out afresh, by walking every router included below, each time a
+    router is asked whether a request is its own: for the application's router that is a walk
+    of every route, for every request. Here each router keeps the value it worked out until any
+    router of the process changes (every change goes through `_mark_routes_changed`), so the
+    values are FastAPI's own. A FastAPI without these internals is left as it is."""
+    router_class: Any = fastapi.routing.APIRouter
+    work_out = getattr(router_class, "_get_routes_version", None)
+    mark_changed = getattr(router_class, "_mark_routes_changed", None)
+    if work_out is None or mark_changed is None or getattr(work_out, "cached", False):
+        return
+    changes = [0]
+
+    def _mark_routes_changed(self: Any) -> None:
+        changes[0] += 1
+        mark_changed(self)
+
+    def _get_routes_version(self: Any, seen: set[int] | None = None) -> int:
+        if seen is not None:  # a step of a walk, which must see each router once
+            return int(work_out(self, seen))
+        known: tuple[int, int] | None = self.__dict__.get("_routes_version_known")
+        if known is not None and known[0] == changes[0]:
+            return known[1]
+        version = int(work_out(self))
+        self.__dict__["_routes_version_known"] = (changes[0], version)
+        return version
+
+    _get_routes_version.cached = True  # type: ignore[attr-defined]
+    _get_routes_version.__wrapped__ = work_out  # type: ignore[attr-defined]
+    router_class._mark_routes_changed = _mark_routes_changed
+    router_class._get_routes_version = _get_routes_version
+
+
+_cache_route_versions()
+
+
 def _included_router(scope: Scope) -> Any:
     """The included router FastAPI is asking on behalf of (kept in the request's scope)."""
     fastapi_scope = scope.get(_SCOPE_KEY)
@@ -61,13 +99,14 @@ class APIRouter(fastapi.APIRouter):
         when a route is not a plain API route, which is then asked as usual)."""
         patterns: dict[int, tuple[object, object, re.Pattern[str] | None]]
         patterns = self.__dict__.setdefault("_paths_patterns", {})
-        version = getattr(included, "_effective_candidates_version", None)
-        known = patterns.get(id(included))
-        if known is not None and known[0] is included and known[1] == version is not None:
-            return known[2]
+        routes_version = getattr(self, "_get_routes_version", None)
         candidates = getattr(included, "effective_candidates", None)
-        if version is None or candidates is None:
+        if routes_version is None or candidates is None:
             return None  # a FastAPI without these internals: ask every route, as it does
+        version = routes_version()  # remembered between changes (`_cache_route_versions`)
+        known = patterns.get(id(included))
+        if known is not None and known[0] is included and known[1] == version:
+            return known[2]
         parts: list[str] = []
         for candidate in candidates():
             regex = getattr(candidate, "path_regex", None)
@@ -89,7 +128,9 @@ class APIRouter(fastapi.APIRouter):
             super().add_api_route(alternate, endpoint, **{**kwargs, "include_in_schema": False})
 
 
-def _page_request(
+# The dependencies here are coroutines: FastAPI runs a plain function on a worker thread, a
+# hand-off per request.
+async def _page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="Items to skip.")] = 0,
     cursor: Annotated[
@@ -143,7 +184,7 @@ class Listing:
         return page.items
 
 
-def _listing(
+async def _listing(
     page: Annotated[PageRequest, Depends(_page_request)], request: Request, response: Response
 ) -> Listing:
     return Listing(page=page, request=request, response=response)
@@ -152,7 +193,7 @@ def _listing(
 ListPaging = Annotated[Listing, Depends(_listing)]
 
 
-def _expected_versions(
+async def _expected_versions(
     if_match: Annotated[
         str | None,
         Header(max_length=1024, description='The ETag you read, e.g. "3"; `*` matches any.'),

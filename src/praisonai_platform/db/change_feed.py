@@ -50,6 +50,7 @@ _QUEUED = "change_feed.queued"
 
 _TABLE: Table = WorkspaceEvent.__table__  # type: ignore[assignment]
 _INSERT = insert(_TABLE).returning(_TABLE.c.id, sort_by_parameter_order=True)
+_INSERT_ONE = insert(_TABLE).returning(_TABLE.c.id)
 
 
 class FeedRow(TypedDict):
@@ -176,7 +177,10 @@ def write(connection: Connection, rows: Sequence[FeedRow]) -> Written:
     if postgres:
         for workspace_id in sorted(workspaces):  # one order, so two writers never wait in a ring
             connection.execute(_lock(workspace_id))
-    ids = connection.execute(_INSERT, list(rows)).scalars().all()
+    if len(rows) == 1:  # most commits: a plain INSERT … RETURNING, not a batch in order
+        ids: Sequence[Any] = [connection.execute(_INSERT_ONE, rows[0]).scalar_one()]
+    else:
+        ids = connection.execute(_INSERT, list(rows)).scalars().all()
     for row, feed_id in zip(rows, ids, strict=True):
         row["id"] = feed_id  # type: ignore[typeddict-unknown-key]
     deliveries = webhook_outbox.enqueue(connection, rows)

@@ -26,6 +26,7 @@ def sqlite_pragmas(settings: Settings) -> dict[str, str | int]:
         "journal_mode": settings.database_sqlite_journal_mode,
         "synchronous": settings.database_sqlite_synchronous,
         "cache_size": settings.database_sqlite_cache_size,
+        "temp_store": settings.database_sqlite_temp_store,
     }
     if settings.database_sqlite_mmap_size:
         pragmas["mmap_size"] = settings.database_sqlite_mmap_size

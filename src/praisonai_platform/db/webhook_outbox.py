@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Connection, Table, insert, select, true
+from sqlalchemy import Connection, Table, bindparam, insert, select, true
 
 from praisonai_platform.db.models.webhooks import (
     DeliveryState,
@@ -25,6 +25,14 @@ if TYPE_CHECKING:
 
 _SUBSCRIPTIONS: Table = WebhookSubscription.__table__  # type: ignore[assignment]
 _DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
+# Built once: asked after every commit that writes feed events, mostly to hear "none".
+_ACTIVE_SUBSCRIPTIONS = select(
+    _SUBSCRIPTIONS.c.id, _SUBSCRIPTIONS.c.workspace_id, _SUBSCRIPTIONS.c.event_types
+).where(
+    _SUBSCRIPTIONS.c.workspace_id.in_(bindparam("workspaces", expanding=True)),
+    _SUBSCRIPTIONS.c.active == true(),
+)
+_INSERT_DELIVERIES = insert(_DELIVERIES)
 
 
 def matches(patterns: Iterable[str], event_type: str) -> bool:
@@ -68,12 +76,7 @@ def enqueue(connection: Connection, rows: Sequence[FeedRow]) -> int:
         return 0
     workspaces = {row["workspace_id"] for row in rows}
     subscriptions = connection.execute(
-        select(
-            _SUBSCRIPTIONS.c.id, _SUBSCRIPTIONS.c.workspace_id, _SUBSCRIPTIONS.c.event_types
-        ).where(
-            _SUBSCRIPTIONS.c.workspace_id.in_(sorted(workspaces)),
-            _SUBSCRIPTIONS.c.active == true(),
-        )
+        _ACTIVE_SUBSCRIPTIONS, {"workspaces": sorted(workspaces)}
     ).all()
     if not subscriptions:
         return 0
@@ -100,5 +103,5 @@ def enqueue(connection: Connection, rows: Sequence[FeedRow]) -> int:
                 }
             )
     if deliveries:
-        connection.execute(insert(_DELIVERIES), deliveries)
+        connection.execute(_INSERT_DELIVERIES, deliveries)
     return len(deliveries)
