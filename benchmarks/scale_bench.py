@@ -157,6 +157,10 @@ class Client:
         return response
 
 
+# Two pages of 100 and one more issue: the cursor measurements follow a page's Link.
+MIN_ISSUES = 201
+
+
 def link_cursor(response: httpx.Response) -> str:
     link = response.headers["Link"]
     return link.split("cursor=")[1].split(">")[0].split("&")[0]
@@ -194,7 +198,8 @@ async def measure(port: int, ws: Workspace, args: argparse.Namespace, results: R
             await client.p50(issues, {"limit": 100, "cursor": link_cursor(first)}),
             CURSOR_TARGET_MS,
         )
-        deep_offset = int(ws.issues * 0.9)
+        # At 90%, or earlier in a small workspace: the page must have one after it.
+        deep_offset = max(0, min(int(ws.issues * 0.9), ws.issues - 101))
         deep = await client.get(issues, {"limit": 100, "offset": deep_offset})
         add(
             "cursor page of 100 (at 90%)",
@@ -330,6 +335,8 @@ def main() -> None:
         "--postgres-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/scale"
     )
     args = parser.parse_args()
+    if args.issues < MIN_ISSUES:
+        parser.error(f"--issues must be at least {MIN_ISSUES}: the cursor pages need two pages")
     urls = {
         "sqlite": f"sqlite+aiosqlite:///{Path(args.sqlite_path).resolve()}",
         "postgres": args.postgres_url,
