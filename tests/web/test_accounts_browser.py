@@ -90,6 +90,11 @@ async def test_sign_up_create_a_workspace_settings_and_an_invitation(
         go(driver, f"{base}/")
         assert driver.current_url == f"{base}/sign-in"
         check(driver, f"{prefix}-sign-in")
+        # The pages of the account mails' links.
+        for page in ("forgot-password", "reset-password?token=t", "verify-email?token=t"):
+            go(driver, f"{base}/{page}")
+            check(driver, f"{prefix}-{page.split('?')[0]}")
+        go(driver, f"{base}/sign-in")
         before = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.LINK_TEXT, "Create an account").click()
         wait.until(expected_conditions.staleness_of(before))

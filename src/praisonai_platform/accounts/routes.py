@@ -80,10 +80,10 @@ def _accepted(detail: str) -> JSONResponse:
     return JSONResponse(Accepted(detail=detail).model_dump(mode="json"), status_code=202)
 
 
-def _link(account: AccountSettings, path: str, token: str) -> str:
-    """An absolute link when the server's public address is configured; else the path only
-    (never the request's Host header: a client chooses it)."""
-    return f"{account.email_link_base_url or ''}/api/v1/auth/{path}?token={token}"
+def _link(account: AccountSettings, page: str, token: str) -> str:
+    """A link to one of the web app's account pages: absolute when the server's public address
+    is configured; else the path only (never the request's Host header: a client chooses it)."""
+    return f"{account.email_link_base_url or ''}/{page}?token={token}"
 
 
 def _verification_mail(account: AccountSettings, user: User, token: str) -> Mail:
@@ -104,8 +104,9 @@ def _reset_mail(account: AccountSettings, user: User, token: str, *, why: str) -
     return Mail(
         to=user.email,
         subject="Choose a new password",
-        text=f"Hello {user.name},\n\n{why}\n\nTo choose a new password, run\n\n"
-        f"  praisonai-platform reset-password --token {token}\n\n"
+        text=f"Hello {user.name},\n\n{why}\n\nTo choose a new password, open\n\n"
+        f"  {_link(account, 'reset-password', token)}\n\n"
+        f"or run `praisonai-platform reset-password --token {token}`, "
         f"or send this token and a new password to POST "
         f"{account.email_link_base_url or ''}/api/v1/auth/password-reset/confirm. It works once, "
         f"for {account.reset_link_ttl_seconds // 60} minutes, and signs out every "

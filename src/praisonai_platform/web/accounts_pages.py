@@ -2,8 +2,9 @@
 
 They go through the same services as the API's /auth and /invitations routes: the same password
 checks, the same answers that never reveal whether an email has an account, the same rate limits
-(PLATFORM_RATE_LIMIT_AUTH_PATHS covers /sign-in and /sign-up; a failed sign-in is answered 401 so
-it counts as a failure), the same rules for unverified addresses.
+(PLATFORM_RATE_LIMIT_AUTH_PATHS covers /sign-in, /sign-up, /forgot-password, /reset-password and
+/verify-email; a failed sign-in is answered 401 so it counts as a failure), the same rules for
+unverified addresses. The account mails link to /verify-email and /reset-password here.
 """
 
 from __future__ import annotations
@@ -25,8 +26,12 @@ from praisonai_platform.accounts.oauth.routes import (
     redirect_to_provider,
 )
 from praisonai_platform.accounts.oauth.settings import OAuthConfig
-from praisonai_platform.accounts.routes import register
-from praisonai_platform.accounts.schemas import RegisterRequest
+from praisonai_platform.accounts.routes import (
+    register,
+    request_password_reset,
+    resend_verification,
+)
+from praisonai_platform.accounts.schemas import PasswordResetRequest, RegisterRequest
 from praisonai_platform.accounts.settings import load_account_settings
 from praisonai_platform.api.deps import app_setting
 from praisonai_platform.core.actors import Actor
@@ -61,6 +66,8 @@ Text = Annotated[str, Form(max_length=MAX_EMAIL)]
 Password = Annotated[str, Form(max_length=MAX_PASSWORD)]
 Next = Annotated[str, Form(max_length=2000)]
 ProviderName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_]{0,49}$")]
+# A mailed token, as the API takes it (longer is no token of ours).
+MAX_TOKEN = 200
 
 
 def _providers(request: Request) -> list[dict[str, str]]:
@@ -201,7 +208,7 @@ async def sign_out(request: Request, session: PageDb) -> Response:
     return response
 
 
-# Your account: change the password.
+# Your account: change the password, ask for a new verification link.
 
 
 @router.get("/account")
@@ -210,7 +217,134 @@ async def account_page(request: Request, user: PageUser) -> Response:
     return render(request, "accounts/account.html", context)
 
 
-NOTICES = {"password": "Password changed. Every other session has ended."}
+NOTICES = {
+    "password": "Password changed. Every other session has ended.",
+    "verification": "A new link is on its way to your address; earlier links no longer work.",
+}
+
+
+@router.post("/account/verification")
+async def resend_verification_link(
+    request: Request,
+    user: PageUser,
+    session: PageDb,
+    settings: ServerConfig,
+    background: BackgroundTasks,
+) -> Response:
+    """As POST /api/v1/auth/verify-email/resend."""
+    try:
+        await resend_verification(request, Actor.for_user(user), session, settings, background)
+    except PlatformError as exc:
+        await session.rollback()
+        context = {"error": exc.detail, "notice": None}
+        return render(request, "accounts/account.html", context, status_code=exc.status_code)
+    return RedirectResponse("/account?notice=verification", status_code=303)
+
+
+# The links of account mails: verify the address, choose a new password.
+
+INCOMPLETE_LINK = "This link is incomplete: open the whole link from the mail."
+
+
+@router.get("/verify-email")
+async def verify_email_page(
+    request: Request, token: Annotated[str, Query(max_length=MAX_TOKEN)] = ""
+) -> Response:
+    """The verification mail's link. Only the button verifies: a mail scanner that opens the
+    link does not use up its token."""
+    error = None if token else INCOMPLETE_LINK
+    context = {"token": token, "error": error, "verified": None}
+    status = 200 if token else 400
+    return render(request, "accounts/verify_email.html", context, status_code=status)
+
+
+@router.post("/verify-email")
+async def verify_email(
+    request: Request,
+    session: PageDb,
+    settings: ServerConfig,
+    token: Annotated[str, Form(max_length=MAX_TOKEN)],
+) -> Response:
+    """As POST /api/v1/auth/verify-email."""
+    try:
+        user = await users.verify_email(session, settings.signing_secret(), token)
+    except PlatformError as exc:
+        await session.rollback()
+        context = {"token": None, "error": exc.detail, "verified": None}
+        return render(request, "accounts/verify_email.html", context, status_code=exc.status_code)
+    signed_in = await session_user(request, session)
+    context = {"verified": user.email, "next": "/" if signed_in is not None else "/sign-in"}
+    return render(request, "accounts/verify_email.html", context)
+
+
+RESET_NOTICE = (
+    "If an account uses this address, a message with a link to choose a new password is on "
+    "its way to it."
+)
+
+
+@router.get("/forgot-password")
+async def forgot_password_form(request: Request) -> Response:
+    context = {"email": "", "error": None, "notice": None}
+    return render(request, "accounts/forgot_password.html", context)
+
+
+@router.post("/forgot-password")
+async def forgot_password(
+    request: Request,
+    session: PageDb,
+    settings: ServerConfig,
+    background: BackgroundTasks,
+    email: Text,
+) -> Response:
+    """As POST /api/v1/auth/password-reset: the same answer whether or not an account uses the
+    address."""
+    try:
+        body = PasswordResetRequest(email=email)
+    except ValueError:
+        context = {"email": "", "error": "Enter the email address of your account.", "notice": None}
+        return render(request, "accounts/forgot_password.html", context, status_code=422)
+    await request_password_reset(body, request, session, settings, background)
+    context = {"email": email, "error": None, "notice": RESET_NOTICE}
+    return render(request, "accounts/forgot_password.html", context)
+
+
+@router.get("/reset-password")
+async def reset_password_form(
+    request: Request, token: Annotated[str, Query(max_length=MAX_TOKEN)] = ""
+) -> Response:
+    error = None if token else INCOMPLETE_LINK
+    context = {"token": token, "error": error}
+    status = 200 if token else 400
+    return render(request, "accounts/reset_password.html", context, status_code=status)
+
+
+@router.post("/reset-password")
+async def reset_password(
+    request: Request,
+    session: PageDb,
+    settings: ServerConfig,
+    token: Annotated[str, Form(max_length=MAX_TOKEN)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    """As POST /api/v1/auth/password-reset/confirm: every session ends, the address counts as
+    verified, and this browser is signed in. The password is hashed before the transaction
+    starts (no write lock is held meanwhile)."""
+    try:
+        check_text(password)
+        account = app_setting(request, "account_settings", load_account_settings)
+        users.check_password(password, account.min_length)
+        password_hash = await passwords.hash_password(password)
+        user = await users.reset_password(session, settings.signing_secret(), token, password_hash)
+    except (PlatformError, ValueError) as exc:
+        await session.rollback()
+        detail = exc.detail if isinstance(exc, PlatformError) else "check the new password"
+        status = exc.status_code if isinstance(exc, PlatformError) else 422
+        context = {"token": token, "error": detail}
+        return render(request, "accounts/reset_password.html", context, status_code=status)
+    response = RedirectResponse("/", status_code=303)
+    start_session(request, response, user)
+    return response
 
 
 @router.post("/account/password")

@@ -124,7 +124,11 @@ async def session_user(request: Request, session: AsyncSession) -> User | None:
         return None
     request.state.page_user = user
     request.state.page_person = Person(
-        id=user.id, name=user.name, email=user.email, display_name=user.display_name
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        display_name=user.display_name,
+        email_verified=user.email_verified_at is not None,
     )
     request.state.page_workspaces = await switcher(session, user)
     return user
@@ -139,6 +143,7 @@ class Person:
     name: str
     email: str
     display_name: str | None
+    email_verified: bool
 
 
 @dataclass(frozen=True, slots=True)

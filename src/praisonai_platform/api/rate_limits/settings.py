@@ -43,6 +43,9 @@ DEFAULT_AUTH_PATHS = (
     "/admin/login",
     "/sign-in",
     "/sign-up",
+    "/forgot-password",
+    "/reset-password",
+    "/verify-email",
 )
 _PATTERN = re.compile(r"^(/[A-Za-z0-9._~*-]+)+/?$")
 
