@@ -39,6 +39,8 @@ _ENV_VARIABLES = (
 )
 
 
+TEST_CONNECT_TIMEOUT_VARIABLE = "APP_DATABASE_CONNECT_TIMEOUT_SECONDS"
+
 # The longest tests go first, so that parallel workers (pytest-xdist) do not end the run waiting
 # on one of them started last.
 SLOW_FIRST = (
@@ -81,6 +83,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test sees the developer's database settings, nor leaves any behind."""
     for name in _ENV_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    # A test that opens many connections at once (hundreds of concurrent requests) on a busy
+    # 2-core machine can wait longer than the default 5 s for PostgreSQL to start backends; the
+    # time a connection takes is not what any test is about.
+    monkeypatch.setenv(TEST_CONNECT_TIMEOUT_VARIABLE, "30")
     yield
 
 

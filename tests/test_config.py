@@ -9,6 +9,7 @@ import pytest
 from praisonai_platform.config import ConfigurationError, derive_alembic_database_url, load_settings
 from praisonai_platform.db import create_database_engine
 from praisonai_platform.db.engine import read_only_engine
+from tests.conftest import TEST_CONNECT_TIMEOUT_VARIABLE
 
 MEMORY = "sqlite+aiosqlite:///:memory:"
 PG_FIELDS = {
@@ -161,7 +162,8 @@ def test_invalid_values_name_the_variable(
         load_settings()
 
 
-def test_defaults_match_seed_001() -> None:
+def test_defaults_match_seed_001(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(TEST_CONNECT_TIMEOUT_VARIABLE)  # set longer for every other test
     settings = load_settings()
     assert settings.database_pool_size == 5
     assert settings.database_max_overflow == 10
