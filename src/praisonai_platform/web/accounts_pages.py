@@ -68,6 +68,8 @@ Next = Annotated[str, Form(max_length=2000)]
 ProviderName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_]{0,49}$")]
 # A mailed token, as the API takes it (longer is no token of ours).
 MAX_TOKEN = 200
+LinkToken = Annotated[str, Query(max_length=MAX_TOKEN)]
+FormToken = Annotated[str, Form(max_length=MAX_TOKEN)]
 
 
 def _providers(request: Request) -> list[dict[str, str]]:
@@ -246,16 +248,18 @@ async def resend_verification_link(
 INCOMPLETE_LINK = "This link is incomplete: open the whole link from the mail."
 
 
+def _link_page(request: Request, template: str, token: str, **context: Any) -> Response:
+    """The page a mailed link opens: its form carries the token on; 400 without one."""
+    error = None if token else INCOMPLETE_LINK
+    context.update(token=token, error=error)
+    return render(request, template, context, status_code=200 if token else 400)
+
+
 @router.get("/verify-email")
-async def verify_email_page(
-    request: Request, token: Annotated[str, Query(max_length=MAX_TOKEN)] = ""
-) -> Response:
+async def verify_email_page(request: Request, token: LinkToken = "") -> Response:
     """The verification mail's link. Only the button verifies: a mail scanner that opens the
     link does not use up its token."""
-    error = None if token else INCOMPLETE_LINK
-    context = {"token": token, "error": error, "verified": None}
-    status = 200 if token else 400
-    return render(request, "accounts/verify_email.html", context, status_code=status)
+    return _link_page(request, "accounts/verify_email.html", token, verified=None)
 
 
 @router.post("/verify-email")
@@ -263,7 +267,7 @@ async def verify_email(
     request: Request,
     session: PageDb,
     settings: ServerConfig,
-    token: Annotated[str, Form(max_length=MAX_TOKEN)],
+    token: FormToken,
 ) -> Response:
     """As POST /api/v1/auth/verify-email."""
     try:
@@ -310,13 +314,8 @@ async def forgot_password(
 
 
 @router.get("/reset-password")
-async def reset_password_form(
-    request: Request, token: Annotated[str, Query(max_length=MAX_TOKEN)] = ""
-) -> Response:
-    error = None if token else INCOMPLETE_LINK
-    context = {"token": token, "error": error}
-    status = 200 if token else 400
-    return render(request, "accounts/reset_password.html", context, status_code=status)
+async def reset_password_form(request: Request, token: LinkToken = "") -> Response:
+    return _link_page(request, "accounts/reset_password.html", token)
 
 
 @router.post("/reset-password")
@@ -324,7 +323,7 @@ async def reset_password(
     request: Request,
     session: PageDb,
     settings: ServerConfig,
-    token: Annotated[str, Form(max_length=MAX_TOKEN)],
+    token: FormToken,
     password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
     """As POST /api/v1/auth/password-reset/confirm: every session ends, the address counts as
