@@ -146,3 +146,20 @@ async def test_verification_pages_refuse_what_is_not_a_link_of_ours(browser: Bro
     assert forged.status_code == 422 and 'role="alert"' in forged.text
     assert (await browser.post("/verify-email", {"token": "forged"}, csrf=False)).status_code == 403
     assert (await browser.post("/account/verification")).status_code in (303, 401)
+
+
+async def test_flooding_forgot_password_with_someones_address_sends_them_few_mails(
+    new_browser: NewBrowser, make_user: MakeUser, outbox: MemoryMailer
+) -> None:
+    """The page is a sign-in path of the rate limits: per account (the address asked for),
+    whichever browser asks, at most 10 a minute by default; then 429 and no mail."""
+    victim = await make_user()
+    statuses = []
+    for n in range(14):
+        browser = await new_browser()  # a fresh browser (and CSRF token) each time
+        await browser.get("/forgot-password")
+        response = await browser.post("/forgot-password", {"email": victim.email.upper()})
+        statuses.append(response.status_code)
+        assert response.status_code in (200, 429), (n, response.text)
+    assert statuses == [200] * 10 + [429] * 4
+    assert len([mail for mail in outbox.outbox if mail.to == victim.email]) == 10
