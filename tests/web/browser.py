@@ -10,14 +10,16 @@ skipped with the reason, except under CI=true, where that is a failure.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -72,6 +74,28 @@ def page_loaded(driver: WebDriver) -> None:
     WebDriverWait(driver, 30).until(
         lambda page: page.execute_script("return document.readyState") == "complete"
     )
+
+
+def next_page(driver: WebDriver, action: Callable[[], object]) -> None:
+    """Do `action` (a click that navigates) and wait until the next page has loaded."""
+    before = driver.find_element(By.TAG_NAME, "html")
+    action()
+
+    def replaced(_: WebDriver) -> bool:
+        try:
+            before.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            # Chromium sometimes answers for a node of the page just left with this
+            # instead of a stale-element error.
+            if "does not belong to the document" in (error.msg or ""):
+                return True
+            raise
+        return False
+
+    WebDriverWait(driver, 30).until(replaced)
+    page_loaded(driver)
 
 
 def screenshot(driver: WebDriver, name: str) -> Path:

@@ -23,6 +23,7 @@ from tests.web.browser import (  # noqa: F401  (the chromium fixture)
     assert_accessible,
     assert_fits,
     chromium,
+    next_page,
     page_loaded,
     screenshot,
     set_dark,
@@ -48,10 +49,8 @@ def go(driver: WebDriver, url: str) -> None:
 
 def submit(driver: WebDriver, form_css: str) -> None:
     """Press the form's button and wait for the next page."""
-    before = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, f"{form_css} button[type=submit]").click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(before))
-    page_loaded(driver)
+    button = driver.find_element(By.CSS_SELECTOR, f"{form_css} button[type=submit]")
+    next_page(driver, button.click)
 
 
 def check(driver: WebDriver, name: str) -> None:
@@ -95,10 +94,7 @@ async def test_sign_up_create_a_workspace_settings_and_an_invitation(
             go(driver, f"{base}/{page}")
             check(driver, f"{prefix}-{page.split('?')[0]}")
         go(driver, f"{base}/sign-in")
-        before = driver.find_element(By.TAG_NAME, "html")
-        driver.find_element(By.LINK_TEXT, "Create an account").click()
-        wait.until(expected_conditions.staleness_of(before))
-        page_loaded(driver)
+        next_page(driver, driver.find_element(By.LINK_TEXT, "Create an account").click)
         check(driver, f"{prefix}-sign-up")
         driver.find_element(By.ID, "email").send_keys("grace@example.com")
         driver.find_element(By.ID, "name").send_keys("grace")
@@ -167,10 +163,7 @@ async def test_sign_up_create_a_workspace_settings_and_an_invitation(
         sign_in(driver, base, invitee.email, PASSWORD)
         go(driver, f"{base}/invitations")
         check(driver, f"{prefix}-invitations")
-        before = driver.find_element(By.TAG_NAME, "html")
-        driver.find_element(By.LINK_TEXT, "Answer").click()
-        wait.until(expected_conditions.staleness_of(before))
-        page_loaded(driver)
+        next_page(driver, driver.find_element(By.LINK_TEXT, "Answer").click)
         check(driver, f"{prefix}-invitation")
         submit(driver, "form[action$='/accept']")
         wait.until(expected_conditions.url_contains(f"/w/{slug}"))

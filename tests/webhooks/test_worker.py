@@ -67,11 +67,18 @@ async def test_two_worker_processes_send_each_delivery_once(
             )
             assert created.status_code == 201
 
-        async def sent() -> bool:
+        async def sent_and_recorded() -> bool:
             assert all(p.poll() is None for p in processes), log.read_text()[-3000:]
-            return len(receiver.succeeded) == count
+            if len(receiver.succeeded) < count:
+                return False
+            # The receiver answers before the sender records the answer.
+            async with session_scope(read_only=True) as session:
+                states = await session.scalars(
+                    select(WebhookDelivery.state).where(WebhookDelivery.subscription_id == hook_id)
+                )
+                return list(states) == [DeliveryState.SUCCEEDED] * count
 
-        await wait_until(sent, seconds=120, interval=0.1)
+        await wait_until(sent_and_recorded, seconds=120, interval=0.1)
         assert [stop(p) for p in processes] == [0, 0], log.read_text()[-3000:]
 
     async with session_scope(read_only=True) as session:
