@@ -29,7 +29,7 @@ from tests.runs.processes import (
 
 PROCESSES = 8
 SLOTS = 4
-RUNS = 2000
+RUNS = 1000
 
 
 async def make_runs(count: int, **fields: object) -> list[str]:
@@ -67,7 +67,7 @@ async def event_counts(event_type: EventType) -> collections.Counter[str]:
         return collections.Counter({run_id: n for run_id, n in rows})
 
 
-async def test_eight_workers_with_four_slots_complete_2000_runs_exactly_once(
+async def test_eight_workers_with_four_slots_complete_1000_runs_exactly_once(
     db_url: str, tmp_path: Path
 ) -> None:
     get_engine(db_url)
