@@ -211,7 +211,9 @@ async def test_two_delivery_loops_send_each_event_exactly_once(
     for hook in hooks:
         deliveries = await deliveries_of(hook["id"])
         assert len(deliveries) == count
-        assert {(d.state, d.attempts) for d in deliveries} == {(DeliveryState.SUCCEEDED, 1)}
+        assert {(d.state, d.attempts) for d in deliveries} == {(DeliveryState.SUCCEEDED, 1)}, [
+            (d.id, d.state, d.attempts, d.last_error) for d in deliveries
+        ]
         path = f"/hook/{hook['url'].rsplit('/', 1)[1]}"
         in_order = [int(d) for p, d in sent if p == path]
         assert in_order == [d.id for d in deliveries]
