@@ -441,6 +441,9 @@ async def test_sub_issues_and_parent_cycles(
     b = await create_issue(client, owner, ws, title="B", parent_issue_id=a["id"])
     c = await create_issue(client, owner, ws, title="C", parent_issue_id="ENG-2")
     assert (b["parent_issue_id"], c["parent_issue_id"]) == (a["id"], b["id"])
+    # The audit entry (and so the change feed's event) names the parent: its page follows.
+    [created] = await activity_of(issue_id=c["id"], action="created")
+    assert created.details == {"identifier": "ENG-3", "title": "C", "parent_issue_id": b["id"]}
 
     for issue, parent in ((a, c["id"]), (a, b["id"]), (a, a["id"]), (b, "ENG-3"), (c, c["id"])):
         response = await client.patch(

@@ -153,6 +153,11 @@ def read(driver: WebDriver, selector: str, what: str = "textContent") -> str | N
     return None if value is None else str(value)
 
 
+def selected_key(driver: WebDriver) -> str | None:
+    """The key of the issue list's selected row."""
+    return read(driver, "[data-issue-row].selected .issue-key")
+
+
 def note(driver: WebDriver) -> str:
     return read(driver, ".live-status") or ""
 
@@ -199,6 +204,18 @@ def test_pages_follow_an_agents_run_live(
         wait(chromium, lambda page: "Mix the paint" in (read(page, "#issue-results") or ""))
         assert "Paint the shed" not in (read(chromium, "#issue-results") or "")
         assert not_reloaded(chromium)
+        # The row picked with the keyboard stays picked, and focused, through a live update.
+        # (Newest first: ART-3, then ART-2.)
+        chromium.find_element(By.TAG_NAME, "body").send_keys("jj")
+        assert selected_key(chromium) == "ART-2"
+        team.call("PATCH", f"/workspaces/{team.workspace_id}/issues/ART-2", title="Buy 3 brushes")
+        wait(chromium, lambda page: "Buy 3 brushes" in (read(page, "#issue-results") or ""))
+        wait(chromium, lambda page: selected_key(page) == "ART-2")
+        assert chromium.execute_script(
+            "return document.activeElement.closest('[data-issue-row]') !== null"
+        )
+        chromium.switch_to.active_element.send_keys("k")
+        assert selected_key(chromium) == "ART-3"
 
         # The issue page: the run's progress, the agent's comment and the status, as they come.
         open_live(chromium, f"{base}/w/{team.slug}/issues/ART-1")
@@ -230,6 +247,19 @@ def test_pages_follow_an_agents_run_live(
         assert not_reloaded(chromium)
         assert note(chromium) == ""
         screenshot(chromium, "live-issue")
+
+        # A new sub-issue, and then a change of it, show on the parent's page.
+        child = team.call(
+            "POST",
+            f"/workspaces/{team.workspace_id}/issues/",
+            title="Sand the shed",
+            parent_issue_id=team.issue_id,
+        )
+        assert child["identifier"] == "ART-4"
+        wait(chromium, lambda page: "Sand the shed" in (read(page, "#sub-issues") or ""))
+        team.call("PATCH", f"/workspaces/{team.workspace_id}/issues/ART-4", status="in-review")
+        wait(chromium, lambda page: read(page, "#sub-issues .status-in-review") is not None)
+        assert not_reloaded(chromium)
 
         # Someone typing a comment keeps their text while the page follows the rest.
         chromium.find_element(By.ID, "new-comment").send_keys("Half-written thought")
@@ -269,7 +299,7 @@ def test_pages_follow_an_agents_run_live(
         )
         live_state_is(chromium, "open")
         wait(chromium, lambda page: column_of(page, "ART-1") == "todo")
-        wait(chromium, lambda page: column_of(page, "ART-4") == "backlog")
+        wait(chromium, lambda page: column_of(page, "ART-5") == "backlog")
         assert not_reloaded(chromium)
         wait(chromium, lambda page: "paused" not in note(page))
         screenshot(chromium, "live-board-caught-up")

@@ -92,9 +92,16 @@ async def create(
         entity_id=issue.id,
         issue_id=issue.id,
         action="created",
-        details={"identifier": identifier, "title": title},
+        details=_created_details(identifier, title, parent_id),
     )
     return issue
+
+
+def _created_details(identifier: str, title: str, parent_id: str | None) -> dict[str, Any]:
+    details: dict[str, Any] = {"identifier": identifier, "title": title}
+    if parent_id is not None:  # so that the parent's page follows its new sub-issue
+        details["parent_issue_id"] = parent_id
+    return details
 
 
 async def get(session: AsyncSession, actor: Actor, workspace_id: str, ref: str) -> Issue:

@@ -43,7 +43,12 @@
     return Array.prototype.slice.call(document.querySelectorAll("[data-issue-row]"));
   }
 
-  function select(index) {
+  // The selected row, by the issue it shows: a live update redraws the rows, and the selection
+  // follows the issue wherever it now is.
+  var selectedHref = null;
+  var selectedAt = -1;
+
+  function select(index, quietly) {
     var all = rows();
     if (!all.length) return;
     index = Math.max(0, Math.min(all.length - 1, index));
@@ -51,9 +56,12 @@
     var row = all[index];
     row.classList.add("selected");
     row.setAttribute("aria-current", "true");
+    selectedHref = row.getAttribute("data-href");
+    selectedAt = index;
     var link = row.querySelector("a.issue-title, a.issue-key");
-    if (link) link.focus({ preventScroll: true });
-    row.scrollIntoView({ block: "nearest" });
+    var lost = !document.activeElement || document.activeElement === document.body;
+    if (link && (!quietly || lost)) link.focus({ preventScroll: true });
+    if (!quietly) row.scrollIntoView({ block: "nearest" });
   }
 
   function selectedIndex() {
@@ -101,9 +109,30 @@
     }
   });
 
-  // After htmx replaces the results, the selection starts again from the top.
+  // Tabbing to a row selects it as well.
+  document.addEventListener("focusin", function (event) {
+    var row = event.target.closest && event.target.closest("[data-issue-row]");
+    if (!row) return;
+    selectedHref = row.getAttribute("data-href");
+    selectedAt = rows().indexOf(row);
+  });
+
+  // A live update redrew the page: the selected issue stays selected (the row now at its place
+  // when it has left the list), and keeps the focus when the redraw took it away.
+  document.addEventListener("live:refreshed", function () {
+    if (selectedHref === null || document.querySelector("[data-issue-row].selected")) return;
+    var all = rows();
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].getAttribute("data-href") === selectedHref) return select(i, true);
+    }
+    if (all.length) select(selectedAt, true);
+    else selectedHref = null;
+  });
+
+  // After a search or a filter replaces the results, the selection starts again from the top.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail && event.detail.target && event.detail.target.id === "issue-results") {
+      if (event.detail.requestConfig) selectedHref = null;
       var search = document.getElementById("issue-q");
       if (document.activeElement === document.body && search) search.focus();
     }

@@ -78,12 +78,23 @@
       event.actor.id === userId && Date.parse(event.created_at) < Number(since));
   }
 
+  // An issue the page shows a line of (a sub-issue, the parent), or one that has just become a
+  // sub-issue of the page's issue.
+  function relatedIssue(event) {
+    if (document.querySelector('[data-live-ref="' + CSS.escape(event.entity_id) + '"]')) return true;
+    var data = event.data || {};
+    if (data.parent_issue_id === issueId) return true;
+    var moved = data.changes && data.changes.parent_issue_id;
+    return Array.isArray(moved) && moved.indexOf(issueId) >= 0;
+  }
+
   function concerns(event) {
     if (alreadyShown(event)) return false;
     var entity = event.entity_type;
     if (kind === "issue") {
       if (event.issue_id === issueId || event.entity_id === issueId) return true;
       if (entity === "run" && document.getElementById("run-" + event.entity_id)) return true;
+      if (entity === "issue" && relatedIssue(event)) return true;
       return NAMES[entity] === 1; // names and choices the page shows
     }
     if (kind === "projects") return entity === "project" || entity === "issue";
@@ -154,6 +165,7 @@
     }
     if (doc.title) document.title = doc.title;
     document.body.setAttribute("data-live-refreshed", String(Number(document.body.getAttribute("data-live-refreshed") || 0) + 1));
+    document.dispatchEvent(new CustomEvent("live:refreshed"));
   }
 
   // Swap `current` for `fresh`, or, when someone is busy in it, its parts that are not.
