@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple, TypedDict
 
-from sqlalchemy import Connection, Table, event, func, insert, inspect, select
+from sqlalchemy import Connection, String, Table, bindparam, event, func, insert, inspect, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from praisonai_platform.db import webhook_outbox
@@ -175,8 +175,10 @@ def write(connection: Connection, rows: Sequence[FeedRow]) -> Written:
     workspaces = frozenset(row["workspace_id"] for row in rows)
     postgres = connection.dialect.name == "postgresql"
     if postgres:
-        for workspace_id in sorted(workspaces):  # one order, so two writers never wait in a ring
-            connection.execute(_lock(workspace_id))
+        # One order, so two writers never wait in a ring. The notification goes with the lock:
+        # PostgreSQL holds it back until the commit, and drops it on a rollback.
+        for workspace_id in sorted(workspaces):
+            connection.execute(_LOCK_AND_NOTIFY, _lock_parameters(workspace_id))
     if len(rows) == 1:  # most commits: a plain INSERT … RETURNING, not a batch in order
         ids: Sequence[Any] = [connection.execute(_INSERT_ONE, rows[0]).scalar_one()]
     else:
@@ -184,14 +186,18 @@ def write(connection: Connection, rows: Sequence[FeedRow]) -> Written:
     for row, feed_id in zip(rows, ids, strict=True):
         row["id"] = feed_id  # type: ignore[typeddict-unknown-key]
     deliveries = webhook_outbox.enqueue(connection, rows)
-    if postgres:
-        for workspace_id in sorted(workspaces):
-            connection.execute(select(func.pg_notify(CHANNEL, workspace_id)))
     return Written(workspaces, deliveries)
 
 
-def _lock(workspace_id: str) -> Any:
-    return select(func.pg_advisory_xact_lock(func.hashtextextended(f"feed:{workspace_id}", 0)))
+# Built once (every commit on PostgreSQL runs it): the workspace's feed lock, and the NOTIFY.
+_LOCK_AND_NOTIFY = select(
+    func.pg_advisory_xact_lock(func.hashtextextended(bindparam("lock_key", type_=String()), 0)),
+    func.pg_notify(CHANNEL, bindparam("workspace_id", type_=String())),
+)
+
+
+def _lock_parameters(workspace_id: str) -> dict[str, str]:
+    return {"lock_key": f"feed:{workspace_id}", "workspace_id": workspace_id}
 
 
 @event.listens_for(Session, "after_commit")

@@ -17,9 +17,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.clock import database_now
@@ -277,29 +288,34 @@ async def _lock(session: AsyncSession, agent_ids: list[str], *, wait: bool = Tru
     With `wait=False` the rows other transactions hold are skipped. Returns the ids locked."""
     if not agent_ids:
         return set()
-    locked = await session.scalars(
-        select(Agent.id)
-        .where(Agent.id.in_(agent_ids))
-        .order_by(Agent.id)
-        # FOR NO KEY UPDATE: inserting runs still goes on
-        .with_for_update(key_share=True, skip_locked=not wait)
-    )
-    return set(locked)
+    statement = _LOCK_AGENTS if wait else _LOCK_FREE_AGENTS
+    return set(await session.scalars(statement, {"agent_ids": agent_ids}))
 
 
-def _running() -> ScalarSelect[int]:
-    return (
-        select(func.count())
-        .where(_busy.agent_id == Agent.id, _busy.state == RunState.PROCESSING)
-        .scalar_subquery()
-    )
+# The statements below run in every claim: built once, their values travel as parameters.
+_AGENT_IDS: BindParameter[str] = bindparam("agent_ids", expanding=True)
+# FOR NO KEY UPDATE: inserting runs still goes on.
+_LOCK_AGENTS = (
+    select(Agent.id)
+    .where(Agent.id.in_(_AGENT_IDS))
+    .order_by(Agent.id)
+    .with_for_update(key_share=True)
+)
+_LOCK_FREE_AGENTS = _LOCK_AGENTS.with_for_update(key_share=True, skip_locked=True)
+_RUNNING: ScalarSelect[int] = (
+    select(func.count())
+    .where(_busy.agent_id == Agent.id, _busy.state == RunState.PROCESSING)
+    .scalar_subquery()
+)
+_ROOM = select(Agent.id, Agent.max_concurrent_tasks - _RUNNING).where(Agent.id.in_(_AGENT_IDS))
+_OVER_LIMIT = (
+    select(Agent.id).where(Agent.id.in_(_AGENT_IDS), Agent.max_concurrent_tasks < _RUNNING).limit(1)
+)
 
 
 async def _room(session: AsyncSession, agent_ids: list[str]) -> dict[str, int]:
     """How many more runs each agent may run now."""
-    rows = await session.execute(
-        select(Agent.id, Agent.max_concurrent_tasks - _running()).where(Agent.id.in_(agent_ids))
-    )
+    rows = await session.execute(_ROOM, {"agent_ids": agent_ids})
     return {agent_id: room for agent_id, room in rows}
 
 
@@ -308,12 +324,7 @@ async def _within_limits(session: AsyncSession, agent_ids: list[str]) -> bool:
     if not agent_ids:
         return True
     await _lock(session, agent_ids)
-    over = await session.scalar(
-        select(Agent.id)
-        .where(Agent.id.in_(agent_ids), _running() > Agent.max_concurrent_tasks)
-        .limit(1)
-    )
-    return over is None
+    return await session.scalar(_OVER_LIMIT, {"agent_ids": agent_ids}) is None
 
 
 async def _take(
