@@ -8,12 +8,12 @@ import httpx
 import pytest
 from mcp.shared.exceptions import MCPError
 from mcp_types import INVALID_PARAMS
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from praisonai_platform.accounts.settings import AccountSettings
 from praisonai_platform.core.clock import utcnow
 from praisonai_platform.db import session_scope
-from praisonai_platform.db.models import User
+from praisonai_platform.db.models import Run, User
 from tests.factories import create_issue, key_headers
 from tests.mcp.conftest import Team, answer, error, error_code, in_memory, resource_json
 from tests.mcp.scenario import every_tool
@@ -254,3 +254,40 @@ async def test_a_revoked_key_stops_at_the_next_call(client: httpx.AsyncClient, t
         assert error_code(await member.call_tool("get_issue", {"issue": "ENG-1"})) == (
             "invalid_api_key"
         )
+
+
+async def test_delegating_and_claiming_with_an_idempotency_key_happen_once(team: Team) -> None:
+    world = team.world
+    delegate = {"issue": world.issue_key, "agent_id": world.agent_id, "idempotency_key": "d-1"}
+    claim = {"idempotency_key": "c-1"}
+    async with in_memory(team.owner_key) as owner, in_memory(team.agent_key) as agent:
+        first = answer(await owner.call_tool("delegate_issue", delegate))
+        again = answer(await owner.call_tool("delegate_issue", delegate))
+        assert again == first  # the answer was lost: asking again queues nothing more
+        changed = await owner.call_tool("delegate_issue", {**delegate, "parameters": {"n": 2}})
+        assert error_code(changed) == "idempotency_key_reused"
+        # Another person's key of the same name is theirs alone.
+        async with in_memory(team.member_key) as member:
+            theirs = answer(
+                await member.call_tool("delegate_issue", {**delegate, "idempotency_key": "d-1"})
+            )
+        assert theirs["id"] != first["id"]
+
+        taken = answer(await agent.call_tool("claim_run", claim))
+        retaken = answer(await agent.call_tool("claim_run", claim))
+        assert taken["claimed"] and retaken == taken
+        assert taken["run"]["id"] == first["id"]  # the oldest
+        # The agent runs one run at a time: a new claim finds nothing, and its replay says so.
+        nothing = answer(await agent.call_tool("claim_run", {"idempotency_key": "c-2"}))
+        assert nothing == {"claimed": False, "worker_id": taken["worker_id"], "run": None}
+        assert answer(await agent.call_tool("claim_run", {"idempotency_key": "c-2"})) == nothing
+        bad = await agent.call_tool("claim_run", {"idempotency_key": "has spaces"})
+        assert error_code(bad) == "validation_failed"
+
+    # A credential of the same person that may not queue there is refused, not answered.
+    async with in_memory(team.limited_key) as limited:
+        refused = await limited.call_tool("delegate_issue", delegate)
+    assert error_code(refused) == "not_found" and first["id"] not in error(refused)
+    async with session_scope(read_only=True) as session:
+        runs = await session.scalars(select(Run.id).where(Run.issue_id == world.issue_id))
+        assert sorted(runs) == sorted([first["id"], theirs["id"]])

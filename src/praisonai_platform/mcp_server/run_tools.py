@@ -7,6 +7,7 @@ of its own, `mcp-<API key id>`, registered on its first claim.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -16,6 +17,7 @@ from sqlalchemy import select
 
 from praisonai_platform.agents import service as agents
 from praisonai_platform.agents.schemas import AgentResponse
+from praisonai_platform.core import idempotency as nonces
 from praisonai_platform.core.enums import EventType
 from praisonai_platform.core.limits import (
     MAX_CURRENT_STEP,
@@ -40,6 +42,7 @@ from praisonai_platform.mcp_server.schemas import AgentList, ClaimResult, EventP
 from praisonai_platform.runs import queue as run_queue
 from praisonai_platform.runs import service as runs
 from praisonai_platform.runs.queue import ClaimFilter
+from praisonai_platform.runs.rechecks import Recheck, may_hold, may_queue
 from praisonai_platform.runs.reports import service as run_reports
 from praisonai_platform.runs.schemas import (
     Budget,
@@ -64,6 +67,18 @@ WorkerRef = Annotated[
     ),
 ]
 JsonObject = dict[str, Any]
+IdempotencyKey = Annotated[
+    Annotated[
+        str,
+        Field(min_length=1, max_length=nonces.MAX_KEY_LENGTH, pattern=r"^[\x21-\x7e]+$"),
+    ]
+    | None,
+    Field(
+        description="Any unique string (e.g. a UUID). Calling again with the same key and the "
+        "same arguments answers the first call's result instead of doing it again: use one "
+        "when a call's answer may be lost and you will retry."
+    ),
+]
 
 _READS = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 _WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
@@ -82,6 +97,34 @@ async def _own_worker(call: Call, worker_id: str | None) -> str:
     if found is None:
         await workers.register(call.session, call.actor, worker_id=worker_id, name="MCP client")
     return worker_id
+
+
+def _run_answer(queued: Run) -> dict[str, Any]:
+    return RunResponse.model_validate(queued).model_dump(mode="json")
+
+
+async def _once(
+    call: Call,
+    key: str | None,
+    operation: str,
+    arguments: dict[str, Any],
+    work: Callable[[], Awaitable[nonces.RecordedResponse]],
+    recheck: Recheck,
+) -> nonces.RecordedResponse:
+    """`work` once per idempotency key, as the REST routes' Idempotency-Key: a key belongs to
+    the person and the operation, the arguments must match, and a replay answers only a caller
+    who passes `recheck` now."""
+    if key is None:
+        return await work()
+    return await nonces.once(
+        call.session,
+        scope=f"{call.actor.user_id}:{nonces.fingerprint('mcp', operation)[:40]}",
+        key=key,
+        request_hash=nonces.fingerprint(arguments),
+        ttl=call.config.run_settings.nonce_ttl,
+        work=work,
+        recheck=recheck,
+    )
 
 
 def register(server: MCPServer[Any], config: McpConfig) -> None:
@@ -121,6 +164,7 @@ def register(server: MCPServer[Any], config: McpConfig) -> None:
         parameters: Annotated[JsonObject | None, Field(description="Data for the agent.")] = None,
         max_attempts: MaxAttempts | None = None,
         budget: Budget | None = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> RunResponse:
         async def work(call: Call) -> RunResponse:
             workspace_id = await call.workspace_of_issue(workspace, issue)
@@ -133,15 +177,27 @@ def register(server: MCPServer[Any], config: McpConfig) -> None:
             body: RunDelegate = validated(
                 RunDelegate, {name: value for name, value in sent.items() if value is not None}
             )
-            queued = await runs.delegate(
-                call.session,
-                call.actor,
-                workspace_id,
-                issue.strip(),
-                billing=config.billing_settings,
-                **body.model_dump(),
+
+            async def delegate() -> nonces.RecordedResponse:
+                queued = await runs.delegate(
+                    call.session,
+                    call.actor,
+                    workspace_id,
+                    issue.strip(),
+                    billing=config.billing_settings,
+                    **body.model_dump(),
+                )
+                return nonces.RecordedResponse(201, _run_answer(queued))
+
+            outcome = await _once(
+                call,
+                idempotency_key,
+                f"delegate_issue {workspace_id} {issue.strip()}",
+                body.model_dump(mode="json"),
+                delegate,
+                may_queue(call.session, call.actor, workspace_id),
             )
-            return RunResponse.model_validate(queued)
+            return RunResponse.model_validate(outcome.body)
 
         return await run(config, ctx, work, writes=True)
 
@@ -173,23 +229,40 @@ def register(server: MCPServer[Any], config: McpConfig) -> None:
         ] = None,
         workspace: WorkspaceRef = None,
         worker_id: WorkerRef = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> ClaimResult:
         async def work(call: Call) -> ClaimResult:
             named = None if workspace is None else await call.workspace(workspace)
             worker = await _own_worker(call, worker_id)
             settings = config.run_settings
-            claimed: Run | None
-            if run_id is not None:
-                claimed = await run_queue.claim_run(
-                    call.session, call.actor, worker, run_id, settings
-                )
-            else:
-                filters = ClaimFilter(workspace_id=named)
-                claimed = await run_queue.claim(call.session, call.actor, worker, settings, filters)
+
+            async def claim() -> nonces.RecordedResponse:
+                claimed: Run | None
+                if run_id is not None:
+                    claimed = await run_queue.claim_run(
+                        call.session, call.actor, worker, run_id, settings
+                    )
+                else:
+                    filters = ClaimFilter(workspace_id=named)
+                    claimed = await run_queue.claim(
+                        call.session, call.actor, worker, settings, filters
+                    )
+                if claimed is None:
+                    return nonces.RecordedResponse(204, None)
+                return nonces.RecordedResponse(200, _run_answer(claimed))
+
+            outcome = await _once(
+                call,
+                idempotency_key,
+                f"claim_run {worker}",
+                {"run_id": run_id, "workspace_id": named},
+                claim,
+                may_hold(call.session, call.actor, worker),
+            )
             return ClaimResult(
-                claimed=claimed is not None,
+                claimed=outcome.body is not None,
                 worker_id=worker,
-                run=None if claimed is None else RunResponse.model_validate(claimed),
+                run=None if outcome.body is None else RunResponse.model_validate(outcome.body),
             )
 
         return await run(config, ctx, work, writes=True)

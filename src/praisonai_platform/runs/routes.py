@@ -17,7 +17,8 @@ from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.core import idempotency as nonces
 from praisonai_platform.core.limits import MAX_ID
 from praisonai_platform.runs import service as runs
-from praisonai_platform.runs.deps import IdempotencyKey, RunConfig, may_queue, respond_once
+from praisonai_platform.runs.deps import IdempotencyKey, RunConfig, respond_once
+from praisonai_platform.runs.rechecks import may_queue
 from praisonai_platform.runs.schemas import RunCreate, RunDelegate, RunResponse, RunStateInput
 from praisonai_platform.runs.service import RunFilter
 

@@ -17,8 +17,9 @@ from praisonai_platform.api.routing import APIRouter, ListPaging
 from praisonai_platform.core import idempotency as nonces
 from praisonai_platform.runs import leases as run_leases
 from praisonai_platform.runs import queue as run_queue
-from praisonai_platform.runs.deps import IdempotencyKey, RunConfig, may_hold, respond_once
+from praisonai_platform.runs.deps import IdempotencyKey, RunConfig, respond_once
 from praisonai_platform.runs.queue import ClaimFilter
+from praisonai_platform.runs.rechecks import may_hold
 from praisonai_platform.runs.schemas import RunResponse
 from praisonai_platform.runs.workers import service as workers
 from praisonai_platform.runs.workers.schemas import (
