@@ -130,9 +130,11 @@ async def test_an_agent_key_acts_as_the_agent(
     assert {(a["actor_type"], a["actor_id"]) for a in activity} == {("agent", agent["id"])}
 
 
-async def test_only_the_agent_owner_or_an_admin_may_bind_a_key_to_it(  # type: ignore[no-untyped-def]
+async def test_only_the_agent_owner_may_bind_a_key_to_it(  # type: ignore[no-untyped-def]
     client: httpx.AsyncClient, make_user, make_workspace, add_member
 ) -> None:
+    """The agent's runs are charged to its owner: nobody else, the workspace's owner included,
+    may hold a key that speaks (and pays) for it."""
     owner, member = await make_user(), await make_user()
     workspace = await make_workspace(owner)
     await add_member(workspace["id"], member)
@@ -140,14 +142,42 @@ async def test_only_the_agent_owner_or_an_admin_may_bind_a_key_to_it(  # type: i
         await client.post(
             f"/api/v1/workspaces/{workspace['id']}/agents/",
             json={"name": "A"},
-            headers=owner.headers,
+            headers=member.headers,
         )
     ).json()
-    refused = await client.post(KEYS, json={"agent_id": agent["id"]}, headers=member.headers)
-    assert refused.status_code == 403
+    admin_tries = await client.post(KEYS, json={"agent_id": agent["id"]}, headers=owner.headers)
+    assert (admin_tries.status_code, admin_tries.json()["code"]) == (403, "not_agent_owner")
     stranger = await make_user()
     hidden = await client.post(KEYS, json={"agent_id": agent["id"]}, headers=stranger.headers)
     assert hidden.status_code == 404
+    made = await client.post(KEYS, json={"agent_id": agent["id"]}, headers=member.headers)
+    assert made.status_code == 201
+    assert len((await client.get(KEYS, headers=owner.headers)).json()) == 0
+
+
+async def test_an_agent_key_stops_when_the_agent_changes_hands(  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, make_user, make_workspace
+) -> None:
+    """A key bound to an agent works only while its person owns the agent: one made by somebody
+    else (an administrator, before only owners could) or kept after the agent moved on speaks
+    for nobody."""
+    owner, other = await make_user(), await make_user()
+    ws = (await make_workspace(owner))["id"]
+    agent = (
+        await client.post(
+            f"/api/v1/workspaces/{ws}/agents/", json={"name": "Bot"}, headers=owner.headers
+        )
+    ).json()
+    key = await create_api_key(client, owner, agent_id=agent["id"])
+    issues = f"/api/v1/workspaces/{ws}/issues/"
+    assert (await client.get(issues, headers=key_headers(key["key"]))).status_code == 200
+    async with session_scope() as session:
+        await session.execute(
+            text("UPDATE agents SET owner_id = :other WHERE id = :agent"),
+            {"other": other.id, "agent": agent["id"]},
+        )
+    refused = await client.get(issues, headers=key_headers(key["key"]))
+    assert (refused.status_code, refused.json()["code"]) == (401, "invalid_api_key")
 
 
 async def test_at_most_twenty_active_keys(client: httpx.AsyncClient, make_user) -> None:  # type: ignore[no-untyped-def]

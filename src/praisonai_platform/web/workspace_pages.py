@@ -494,7 +494,10 @@ async def _keys_page(
     page["is_active"] = api_keys.is_active
     agent_rows = await session.execute(
         select(Agent.id, Agent.name)
-        .where(Agent.workspace_id == context.workspace.id)
+        .where(
+            Agent.workspace_id == context.workspace.id,
+            Agent.owner_id == context.actor.user_id,  # only an agent's owner makes its keys
+        )
         .order_by(Agent.name)
         .limit(SHOWN)
     )

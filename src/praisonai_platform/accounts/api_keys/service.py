@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.core.actors import Actor, Membership
 from praisonai_platform.core.clock import utcnow
-from praisonai_platform.core.errors import Conflict, NotFound, Unauthenticated
+from praisonai_platform.core.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
 from praisonai_platform.db.models import ActorType, Agent, Member, User, UserApiKey, Workspace
 from praisonai_platform.workspaces.permissions import Action, require_credential, workspace_access
@@ -60,7 +60,12 @@ async def create(
         if agent is None or (workspace_id is not None and agent.workspace_id != workspace_id):
             raise NotFound("agent not found")
         access = await workspace_access(session, actor, agent.workspace_id, Action.AGENT_CHANGE)
-        access.require(Action.AGENT_CHANGE, own=agent.owner_id == actor.user_id)
+        own = agent.owner_id == actor.user_id
+        access.require(Action.AGENT_CHANGE, own=own)
+        # The owner only, administrators included: the agent's runs are charged to its owner,
+        # so a key of it is the owner's to give (see `authenticate`).
+        if not own:
+            raise Forbidden("only the agent's owner may make a key for it", code="not_agent_owner")
         workspace_id = agent.workspace_id
     elif workspace_id is not None:
         await workspace_access(session, actor, workspace_id, Action.WORKSPACE_READ)
@@ -139,7 +144,11 @@ async def authenticate(
     With `workspace_id` (the workspace of the request's path), the key's user's membership in it
     is read in the same statement (`Actor.membership`). Nothing is written: the caller records
     the use (`record_use`), in the request's transaction or after a read-only one."""
-    statement = select(UserApiKey, User).join(User, User.id == UserApiKey.user_id)
+    statement = (
+        select(UserApiKey, User, Agent.owner_id.label("agent_owner_id"))
+        .join(User, User.id == UserApiKey.user_id)
+        .outerjoin(Agent, Agent.id == UserApiKey.agent_id)
+    )
     if workspace_id is not None:
         statement = (
             statement.add_columns(Member, Workspace)
@@ -150,7 +159,14 @@ async def authenticate(
         await session.execute(statement.where(UserApiKey.key_hash == hash_key(secret)))
     ).one_or_none()
     now = utcnow()
-    if row is None or not is_active(row.UserApiKey, now) or not row.User.is_active:
+    if (
+        row is None
+        or not is_active(row.UserApiKey, now)
+        or not row.User.is_active
+        # An agent's key speaks (and pays) for the agent's owner: it stops when the agent
+        # changes hands, as a key an administrator made before only owners could.
+        or (row.UserApiKey.agent_id is not None and row.agent_owner_id != row.User.id)
+    ):
         raise Unauthenticated(
             "the API key is not valid, revoked or expired", code="invalid_api_key"
         )
