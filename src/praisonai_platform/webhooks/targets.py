@@ -106,8 +106,8 @@ def refusal(address: str, *, allow_private: bool) -> str | None:
         ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return f"{address} is not an IP address"
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = _embedded_ipv4(ip) or ip
     if ip in METADATA_ADDRESSES:
         return f"{ip} is a cloud metadata address"
     if ip.is_unspecified or ip.is_multicast:
@@ -118,10 +118,32 @@ def refusal(address: str, *, allow_private: bool) -> str | None:
         return f"{ip} is a loopback address"
     if ip.is_link_local:
         return f"{ip} is a link-local address"
-    if ip.is_private:
+    if ip.is_private or (
+        isinstance(ip, ipaddress.IPv6Address) and (ip.is_site_local or ip in _TRANSLATION_LOCAL_USE)
+    ):
         return f"{ip} is a private address"
     if not ip.is_global:
         return f"{ip} is not a public address"
+    return None
+
+
+# IPv6 forms that carry an IPv4 address in their last 32 bits and may reach it: IPv4-mapped,
+# SIIT-translated, IPv4-compatible (deprecated) and the NAT64 well-known prefix. Where they go
+# is the network's translators' choice, so they are judged as the IPv4 address they carry.
+_LAST_32_BITS = tuple(
+    ipaddress.IPv6Network(prefix)
+    for prefix in ("::ffff:0:0/96", "::ffff:0:0:0/96", "::/96", "64:ff9b::/96")
+)
+# NAT64's local-use prefix (RFC 8215) embeds IPv4 wherever its network chose: a private one.
+_TRANSLATION_LOCAL_USE = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (through 6to4 included), if any."""
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if int(ip) > 1 and any(ip in network for network in _LAST_32_BITS):  # not :: nor ::1
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
 
 
