@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import httpx
 import pytest
 
@@ -147,3 +150,21 @@ async def test_driver_errors_are_classified_by_sqlstate(backend: str, db_url: st
     response = await _database_error(request, caught.value)
     assert response.status_code == 422
     assert b"invalid_value" in response.body and b"CAST" not in response.body
+
+
+async def test_a_cursor_with_text_no_database_can_compare_is_422(
+    client: httpx.AsyncClient, make_user, make_workspace
+) -> None:  # type: ignore[no-untyped-def]
+    """A forged cursor whose id holds a lone surrogate or a NUL is refused before it reaches
+    the driver (which would fail on either backend)."""
+    person = await make_user()
+    ws = (await make_workspace(person))["id"]
+    for bad_id in ("\ud800", "a\x00b"):
+        payload = {"k": ["created_at", "id"], "v": ["2026-01-01T00:00:00+00:00", bad_id]}
+        cursor = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+        response = await client.get(
+            f"/api/v1/workspaces/{ws}/issues/",
+            params={"cursor": cursor, "sort": "created_at"},
+            headers=person.headers,
+        )
+        assert (response.status_code, response.json()["code"]) == (422, "invalid_cursor")

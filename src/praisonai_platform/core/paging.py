@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from praisonai_platform.core.errors import ValidationFailed
+from praisonai_platform.core.validation import unstorable
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -153,8 +154,8 @@ def _typed(key: SortKey, value: Any) -> Any:
         not isinstance(value, int) or isinstance(value, bool) or not -(2**31) <= value < 2**31
     ):
         raise ValueError("cursor value is not a 32-bit integer")
-    if key.kind is str and not isinstance(value, str):
-        raise ValueError("cursor value is not a string")
+    if key.kind is str and (not isinstance(value, str) or unstorable(value) is not None):
+        raise ValueError("cursor value is not a string either database can compare")
     return value
 
 
