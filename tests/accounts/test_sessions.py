@@ -9,16 +9,18 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import BackgroundTasks, FastAPI, Request
 from sqlalchemy import select, update
 
 from praisonai_platform.accounts.mail import LogMailer, Mail, MemoryMailer, SmtpMailer, build_mailer
+from praisonai_platform.accounts.routes import request_password_reset
+from praisonai_platform.accounts.schemas import PasswordResetRequest
 from praisonai_platform.accounts.settings import AccountSettings
 from praisonai_platform.client import AsyncPlatformClient, AuthenticationError, PlatformError
 from praisonai_platform.core.clock import utcnow
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import AccountToken, User, UserApiKey
-from tests.factories import PASSWORD, Person, create_api_key, key_headers
+from tests.factories import PASSWORD, Person, counting_statements, create_api_key, key_headers
 from tests.registration import registrations_sign_in, sign_up
 
 AUTH = "/api/v1/auth"
@@ -319,3 +321,24 @@ async def test_account_mail_goes_through_smtp_when_configured(
     assert [step for step, _ in sent] == ["connect", "starttls", "login", "send", "quit"]
     assert sent[0][1] == ("mail.example.com", 587)
     assert sent[3][1][:2] == ("ada@example.com", "Hi") and "the link" in sent[3][1][2]
+
+
+async def test_a_password_reset_answers_before_looking_the_address_up(
+    app: FastAPI, make_user: Any, outbox: MemoryMailer
+) -> None:
+    """How long the answer takes must not tell whether an account uses the address: the
+    request itself runs no statement for a known address, an unknown one or a nonsense one;
+    the account is looked up, and its link made and mailed, once the answer has gone."""
+    person: Person = await make_user()
+    for email in (person.email, "nobody@example.com", "not an address"):
+        with counting_statements() as statements:
+            background = BackgroundTasks()
+            answer = await request_password_reset(
+                PasswordResetRequest(email=email),
+                Request({"type": "http", "app": app, "method": "POST", "headers": []}),
+                app.state.server_settings,
+                background,
+            )
+        assert statements == [] and answer.detail
+        await background()
+    assert [m.to for m in outbox.outbox] == [person.email]

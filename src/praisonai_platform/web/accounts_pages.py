@@ -296,7 +296,6 @@ async def forgot_password_form(request: Request) -> Response:
 @router.post("/forgot-password")
 async def forgot_password(
     request: Request,
-    session: PageDb,
     settings: ServerConfig,
     background: BackgroundTasks,
     email: Text,
@@ -308,7 +307,7 @@ async def forgot_password(
     except ValueError:
         context = {"email": "", "error": "Enter the email address of your account.", "notice": None}
         return render(request, "accounts/forgot_password.html", context, status_code=422)
-    await request_password_reset(body, request, session, settings, background)
+    await request_password_reset(body, request, settings, background)
     context = {"email": email, "error": None, "notice": RESET_NOTICE}
     return render(request, "accounts/forgot_password.html", context)
 
