@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -230,3 +232,24 @@ async def test_many_concurrent_writers_and_readers_raise_nothing(tmp_path: Path)
         assert await read() == 100
     finally:
         await engine.dispose()
+
+
+async def test_a_new_database_file_and_its_wal_are_readable_by_this_account_only(
+    tmp_path: Path,
+) -> None:
+    """It holds password hashes and webhook secrets: whatever the umask, others cannot read it."""
+    path = tmp_path / "data" / "platform.db"
+    previous = os.umask(0o022)
+    try:
+        engine = create_database_engine(file_settings(path, run_db_migrations=True))
+        try:
+            async with session_scope(create_session_factory(engine)) as session:
+                await session.execute(text("CREATE TABLE things (name TEXT)"))
+                await session.execute(text("INSERT INTO things VALUES ('x')"))
+            # While a connection is open, the write-ahead log and its index exist beside it.
+            for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+                assert stat.S_IMODE((path.parent / name).stat().st_mode) == 0o600, name
+        finally:
+            await engine.dispose()
+    finally:
+        os.umask(previous)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import uuid
 import weakref
@@ -27,7 +29,7 @@ def create_database_engine(settings: Settings) -> AsyncEngine:
         if settings.run_db_migrations:
             # Only where the schema is about to be built: a process that merely uses the
             # database (a worker started from another folder) must not leave folders behind.
-            ensure_sqlite_parent_exists(url)
+            prepare_sqlite_file(url)
         return _create_sqlite_file_engine(settings)
     return create_async_engine(
         url,
@@ -172,8 +174,15 @@ def _create_schema(uri: str, settings: Settings) -> None:
     sync_engine.dispose()
 
 
-def ensure_sqlite_parent_exists(database_url: str) -> None:
-    """Create the folder of a SQLite file about to be migrated or created."""
+def prepare_sqlite_file(database_url: str) -> None:
+    """Create the folder of a SQLite file about to be migrated or opened, and the file itself,
+    readable by this account only: it holds password hashes and webhook secrets. (SQLite gives
+    its journal and WAL files the database file's permissions.) An existing file is left as it
+    is."""
     path = sqlite_file_path(database_url)
-    if path is not None and path.parent != path:
+    if path is None:
+        return
+    if path.parent != path:
         path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))

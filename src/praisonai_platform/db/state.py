@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from praisonai_platform.config import Settings, load_settings
-from praisonai_platform.db.engine import create_database_engine, ensure_sqlite_parent_exists
+from praisonai_platform.db.engine import create_database_engine, prepare_sqlite_file
 from praisonai_platform.db.session import create_session_factory
 
 
@@ -62,7 +62,7 @@ async def init_db() -> None:
     settings = get_settings()
     if settings.is_memory_sqlite:
         return  # created with the engine
-    ensure_sqlite_parent_exists(settings.resolved_database_url)
+    prepare_sqlite_file(settings.resolved_database_url)
     async with engine.connect() as connection:
         managed = await connection.run_sync(_is_managed)
     if managed:
