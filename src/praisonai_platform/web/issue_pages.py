@@ -168,7 +168,6 @@ templates.env.globals.update(
     status_names=STATUS_NAMES,
     priority_names=PRIORITY_NAMES,
     dependency_names=DEPENDENCY_NAMES,
-    render_markdown=markdown.render,
     describe_activity=describe,
 )
 templates.env.filters["label_color"] = label_color
@@ -645,6 +644,9 @@ async def _issue_page(
         ),
         "problem": problem,
         "base_url": issue_url(ctx, issue),
+        "render_markdown": await markdown.render_page(
+            [issue.description, *(comment.content for comment in comment_page.items)]
+        ),
     }
     return render(request, "issues/detail.html", context, status_code=status_code)
 

@@ -9,11 +9,13 @@ of tags and attributes, only http, https and mailto links, and gives every link
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 # Generous for an issue description; longer text is shown cut, never rendered at any cost.
 MAX_RENDERED_CHARS = 200_000
@@ -77,3 +79,37 @@ def _render_cached(text: str) -> Markup:
 
 def _render(text: str) -> Markup:
     return Markup(sanitise(_parser().render(text[:MAX_RENDERED_CHARS])))
+
+
+# Rendering costs up to ~16 µs a character for hostile Markdown (`![![![…`), so a page renders at
+# most this much of it; past that, texts are shown as written (escaped), without formatting.
+PAGE_BUDGET_CHARS = 300_000
+
+RenderMarkdown = Callable[[str | None], Markup]
+
+
+async def render_page(texts: Iterable[str | None]) -> RenderMarkdown:
+    """Render a page's texts before its template runs, on a worker thread (one hand-off), so
+    that no page's Markdown holds up the event loop; the answer is the `render_markdown` its
+    template calls. Texts past the page's budget are shown unrendered."""
+    chosen: list[str] = []
+    budget = PAGE_BUDGET_CHARS
+    for text in dict.fromkeys(text for text in texts if text):
+        cost = min(len(text), MAX_RENDERED_CHARS)
+        if cost <= budget:
+            chosen.append(text)
+            budget -= cost
+    rendered = await asyncio.to_thread(lambda: {text: render(text) for text in chosen})
+
+    def render_markdown(text: str | None) -> Markup:
+        if not text:
+            return Markup("")
+        found = rendered.get(text)
+        return found if found is not None else unrendered(text)
+
+    return render_markdown
+
+
+def unrendered(text: str) -> Markup:
+    """`text` as written, escaped, its line breaks kept (the `unrendered` class)."""
+    return Markup('<p class="unrendered">') + escape(text[:MAX_RENDERED_CHARS]) + Markup("</p>")

@@ -22,6 +22,7 @@ from praisonai_platform.issues.queries import IssueFilters
 from praisonai_platform.issues.schemas import IssueSort
 from praisonai_platform.projects import service as projects
 from praisonai_platform.projects.schemas import ProjectCreate
+from praisonai_platform.web import markdown
 from praisonai_platform.web.issue_pages import (
     blank_to_none,
     form_values,
@@ -90,6 +91,7 @@ async def project_list(request: Request, ctx: PageWorkspace, session: PageDb) ->
         "next_cursor": page.next_cursor,
         "base_url": workspace_url(ctx, "/projects"),
         "issues_url": workspace_url(ctx, "/issues"),
+        "render_markdown": await markdown.render_page(p.description for p in page.items),
     }
     return render(request, "projects/list.html", context)
 
