@@ -143,6 +143,21 @@ async def test_explicit_slugs(client: httpx.AsyncClient, make_user) -> None:  # 
     assert derived.json()["slug"] == "my-team-2"
 
 
+async def test_no_slug_has_the_shape_of_a_workspace_id(
+    client: httpx.AsyncClient, make_user
+) -> None:  # type: ignore[no-untyped-def]
+    """The web app finds a workspace by slug or id: a slug equal to another workspace's id would
+    send that workspace's members (and their live updates) to the wrong one."""
+    owner = await make_user()
+    other = (await client.post(API + "/", json={"name": "Victim"}, headers=owner.headers)).json()
+    explicit = await client.post(
+        API + "/", json={"name": "Decoy", "slug": other["id"]}, headers=owner.headers
+    )
+    assert (explicit.status_code, explicit.json()["code"]) == (422, "invalid_slug")
+    derived = await client.post(API + "/", json={"name": other["id"]}, headers=owner.headers)
+    assert derived.json()["slug"] == f"workspace-{other['id']}"
+
+
 async def test_issue_prefix_defaults_and_is_upper_case(
     client: httpx.AsyncClient, make_user
 ) -> None:  # type: ignore[no-untyped-def]

@@ -260,7 +260,7 @@ async def test_workspace_pages_load_the_live_script(
             page.text,
         )
         assert script is not None, path
-        assert script.group(1) == f"/w/{workspace['id']}/live"
+        assert script.group(1) == f"/w/{workspace['slug']}/live"
         assert abs(int(script.group(2)) - time.time() * 1000) < 3600 * 1000
         assert script.group(3) == owner.id
     # Signed out, no live script.

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from praisonai_platform.activity import service as activity
 from praisonai_platform.core.actors import Actor
-from praisonai_platform.core.errors import Conflict, Forbidden
+from praisonai_platform.core.errors import Conflict, Forbidden, ValidationFailed
 from praisonai_platform.core.paging import Page, PageRequest, SortKey, paginate
 from praisonai_platform.db.models import Member, MemberRole, Workspace
 from praisonai_platform.workspaces.permissions import Action, workspace_access
@@ -22,6 +22,8 @@ from praisonai_platform.workspaces.permissions import Action, workspace_access
 DEFAULT_ISSUE_PREFIX = "ISSUE"
 _SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")
 _SLUG_BASE_LENGTH = 80  # leaves room for a "-NNN" suffix within the 100-character column
+# The web app finds a workspace by its slug or its id: no slug may read as another's id.
+_ID_SHAPED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _SLUG_ATTEMPTS = 1000
 
 
@@ -116,12 +118,16 @@ def derive_slug(name: str) -> str:
     """`Research & Development` → `research-development`; accents folded, never empty."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = _SLUG_UNSAFE.sub("-", ascii_name.lower())[:_SLUG_BASE_LENGTH].strip("-")
+    if _ID_SHAPED.fullmatch(slug):
+        return f"workspace-{slug}"
     return slug or "workspace"
 
 
 async def _insert_with_explicit_slug(
     session: AsyncSession, workspace: Workspace, slug: str
 ) -> None:
+    if _ID_SHAPED.fullmatch(slug):
+        raise ValidationFailed("a slug may not have the shape of an id", code="invalid_slug")
     if await session.scalar(select(Workspace.id).where(Workspace.slug == slug)) is not None:
         raise Conflict("a workspace with this slug exists", code="slug_taken")
     workspace.slug = slug
