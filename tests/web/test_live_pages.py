@@ -194,8 +194,12 @@ async def test_resuming_after_last_event_id_or_after(
     assert resumed.id == events[0].id
     assert [event.json()["data"]["title"] for event in later] == ["two", "three"]
     # A malformed Last-Event-ID is a 422, as on the API.
-    bad = await client.get(live_url(workspace), headers={**cookie(owner), "Last-Event-ID": "x"})
-    assert bad.status_code == 422 and bad.json()["code"] == "invalid_event_id"
+    for malformed in ("x", "\u00b2"):  # "²" is a digit to str.isdigit(), not to int()
+        bad = await client.get(
+            live_url(workspace),
+            headers={**cookie(owner), "Last-Event-ID": malformed.encode("latin-1")},
+        )
+        assert bad.status_code == 422 and bad.json()["code"] == "invalid_event_id"
 
 
 async def test_a_page_stream_starts_shortly_before_the_page_was_drawn(

@@ -90,7 +90,8 @@ def _last_event_id(value: str | None) -> int | None:
     if value is None or not value.strip():
         return None
     value = value.strip()
-    if not value.isdigit() or len(value) > 19 or int(value) > MAX_EVENT_ID:
+    # ASCII digits only: str.isdigit() also holds for "²", which int() refuses.
+    if not (value.isascii() and value.isdigit()) or len(value) > 19 or int(value) > MAX_EVENT_ID:
         raise ValidationFailed(
             "Last-Event-ID: expected an event id (a whole number)", code="invalid_event_id"
         )
