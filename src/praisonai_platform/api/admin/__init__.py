@@ -7,6 +7,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqladmin import Admin
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
 
 from praisonai_platform.accounts.oauth.settings import load_oauth_config
 from praisonai_platform.api.admin.account_views import ACCOUNT_VIEWS
@@ -23,6 +25,16 @@ BASE_URL = "/admin"
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+class PlatformAdmin(Admin):
+    async def login(self, request: Request) -> Response:
+        """sqladmin answers a refused sign-in 400; 401 is what the rate limits count as a failed
+        sign-in, so guessing an administrator's password here is locked out as at the API."""
+        response = await super().login(request)
+        if request.method == "POST" and response.status_code == 400:
+            response.status_code = 401
+        return response
+
+
 def install_admin(app: FastAPI) -> Admin | None:
     """Mount the admin UI, unless PLATFORM_ADMIN_ENABLED=false."""
     settings = getattr(app.state, "admin_settings", None) or load_admin_settings()
@@ -31,7 +43,7 @@ def install_admin(app: FastAPI) -> Admin | None:
     server_settings: ServerSettings = app.state.server_settings
     oauth_config = getattr(app.state, "oauth_config", None) or load_oauth_config()
     public_url = oauth_config.options.public_url
-    admin = Admin(
+    admin = PlatformAdmin(
         app,
         session_maker=CurrentEngineSessions(),  # type: ignore[arg-type]
         base_url=BASE_URL,
@@ -41,7 +53,7 @@ def install_admin(app: FastAPI) -> Admin | None:
             Middleware(SameOriginGuard, public_url=public_url),
             Middleware(ReadOnlyPageViews),
         ],
-        authentication_backend=AdminAuth(server_settings, settings),
+        authentication_backend=AdminAuth(server_settings, settings, public_url),
     )
     for view in (*ACCOUNT_VIEWS, *WORK_VIEWS, *RUN_VIEWS, *INTEGRATION_VIEWS):
         admin.add_view(view)

@@ -10,9 +10,11 @@ from typing import Any, ClassVar
 
 from sqladmin.filters import AllUniqueStringValuesFilter, BooleanFilter
 from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import async_object_session
 from starlette.requests import Request
 
 from praisonai_platform.accounts import service as users
+from praisonai_platform.accounts import verification
 from praisonai_platform.accounts.api_keys import service as api_keys
 from praisonai_platform.api.admin.base import EnumFilter, PlatformView, ReadOnlyView, plain_columns
 from praisonai_platform.core.clock import utcnow
@@ -72,6 +74,18 @@ class UserAdmin(PlatformView, model=User):
         if data.get("email"):
             data["email"] = users.normalise_email(data["email"])
         await super().on_model_change(data, model, is_created, request)
+        if "email" in data:
+            await _forget_the_old_address(model)
+
+
+async def _forget_the_old_address(user: User) -> None:
+    """A new address is trusted only once verified by a link sent to it; links already sent to
+    the old one (verification, password reset) stop working."""
+    session = async_object_session(user)
+    assert session is not None
+    user.email_verified_at = None
+    for purpose in (verification.VERIFY_EMAIL, verification.RESET_PASSWORD):
+        await verification.revoke(session, user.id, purpose)
 
 
 class UserProviderAdmin(PlatformView, model=UserProvider):

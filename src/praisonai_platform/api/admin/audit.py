@@ -26,16 +26,25 @@ class AuditedView(PlatformView):
         """(workspace id, issue id) of the activity row about `model`."""
         return model.workspace_id, None
 
+    async def check_change(self, model: Any, data: dict[str, Any]) -> None:
+        """Refuse (raise) a change that would break a rule the API keeps; nothing is saved."""
+
+    def audit_details(self, model: Any) -> dict[str, Any]:
+        """What the activity rows about `model` carry besides the change, as the API's do."""
+        return {}
+
     async def on_model_change(
         self, data: dict[str, Any], model: Any, is_created: bool, request: Request
     ) -> None:
         await super().on_model_change(data, model, is_created, request)
+        await self.check_change(model, data)
         changes = activity.apply_changes(model, data)
         if changes:
-            await self._record(model, request, "updated", {"changes": changes, "via": "admin"})
+            details = {**self.audit_details(model), "changes": changes, "via": "admin"}
+            await self._record(model, request, "updated", details)
 
     async def on_model_delete(self, model: Any, request: Request) -> None:
-        await self._record(model, request, "deleted", {"via": "admin"})
+        await self._record(model, request, "deleted", {**self.audit_details(model), "via": "admin"})
 
     async def _record(
         self,

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from praisonai_platform.accounts import service as users
+from praisonai_platform.api.admin.csrf import host_of, sent_from_here
 from praisonai_platform.api.admin.settings import AdminSettings
 from praisonai_platform.core.errors import Unauthenticated
 from praisonai_platform.core.schemas import check_text
@@ -41,7 +42,13 @@ class _SessionKey:
 
 
 class AdminAuth(AuthenticationBackend):
-    def __init__(self, server_settings: ServerSettings, settings: AdminSettings) -> None:
+    def __init__(
+        self,
+        server_settings: ServerSettings,
+        settings: AdminSettings,
+        public_url: str | None = None,
+    ) -> None:
+        self.public_host = host_of(public_url)
         secure = settings.cookie_secure
         super().__init__(
             secret_key=_SessionKey(server_settings),  # type: ignore[arg-type]
@@ -75,9 +82,17 @@ class AdminAuth(AuthenticationBackend):
     async def logout(self, request: Request) -> Response:
         """Signing out ends the session everywhere: the cookie is signed, not stored, so a copy
         of it would otherwise keep working until it expires. The user's token version moves
-        on, which ends their API tokens too."""
+        on, which ends their API tokens too.
+
+        Only when asked from this server's pages, though: sign-out is a GET, which the Lax
+        cookie comes with from another site's link too. Such a request only clears this
+        browser's cookie, so that no other site can end someone's every session."""
         user_id = request.session.get("user_id")
-        if isinstance(user_id, str) and await self.authenticate(request):
+        if (
+            isinstance(user_id, str)
+            and sent_from_here(request.headers, self.public_host)
+            and await self.authenticate(request)
+        ):
             async with session_scope() as session:
                 await users.end_sessions(session, user_id)
         request.session.clear()

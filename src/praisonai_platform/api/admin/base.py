@@ -1,14 +1,16 @@
 """What every admin view shares: plain columns only (relationships are lazy="raise" and never
-loaded here), edit forms that show and keep what is stored, database refusals shown as a short
-message, and filters that ignore bad input."""
+loaded here), edit forms that show and keep what is stored, the API's rules for what is changed,
+database refusals shown as a short message, and filters that ignore bad input."""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar
+from functools import cache
+from typing import Annotated, Any, ClassVar
 
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqladmin import ModelView
 from sqladmin.filters import StaticValuesFilter
 from sqladmin.forms import ModelConverter, converts
@@ -18,6 +20,7 @@ from sqlalchemy.orm import ColumnProperty
 from starlette.requests import Request
 
 from praisonai_platform.core.errors import PlatformError
+from praisonai_platform.core.validation import unstorable
 from praisonai_platform.db.base import Base
 
 
@@ -87,18 +90,52 @@ def drop_unchanged(model: Any, data: dict[str, Any]) -> None:
             del data[name]
 
 
+@cache
+def _field_rule(rules: type[BaseModel], name: str) -> TypeAdapter[Any] | None:
+    """The validator of the field `name` of the API schema `rules`, if it has one."""
+    field = rules.model_fields.get(name)
+    if field is None:
+        return None
+    annotated: Any = Annotated[field.annotation, field]  # the field's type with its constraints
+    return TypeAdapter(annotated)
+
+
+def check_changes(model: Any, data: dict[str, Any], rules: type[BaseModel] | None) -> None:
+    """Refuse (ValueError, shown on the form) what the API would refuse: text no database
+    stores faithfully (NUL, unpaired surrogates) in any field, and values outside the rules of
+    the same field of `rules`. Values are kept as the API keeps them (titles stripped); one that
+    then only repeats the stored value is left out."""
+    for name in list(data):
+        problem = unstorable(data[name])
+        if problem is not None:
+            raise ValueError(f"{name}: {problem}")
+        rule = _field_rule(rules, name) if rules is not None else None
+        if rule is None:
+            continue
+        try:
+            data[name] = rule.validate_python(data[name])
+        except ValidationError as exc:
+            raise ValueError(f"{name}: {exc.errors()[0]['msg']}") from None
+        if _same(getattr(model, name), data[name]):
+            del data[name]
+
+
 class PlatformView(ModelView):
     page_size = 25
     page_size_options: ClassVar[list[int]] = [25, 50, 100]
     column_default_sort: ClassVar[Any] = ("created_at", True)
     form_converter: ClassVar[Any] = PlatformConverter
+    # The API's request schema whose field rules apply to this view's form fields.
+    field_rules: ClassVar[type[BaseModel] | None] = None
 
     async def on_model_change(
         self, data: dict[str, Any], model: Any, is_created: bool, request: Request
     ) -> None:
-        """Subclasses call this first: what follows sees only what really changes."""
+        """Subclasses call this first: what follows sees only what really changes, and only
+        values the API would accept."""
         if not is_created:
             drop_unchanged(model, data)
+        check_changes(model, data, self.field_rules)
 
     async def update_model(self, request: Request, pk: str, data: dict[str, Any]) -> Any:
         try:
@@ -107,7 +144,8 @@ class PlatformView(ModelView):
             raise ValueError(
                 "this conflicts with existing data (a unique or required value)"
             ) from None
-        except DBAPIError:
+        except (DBAPIError, OverflowError):
+            # OverflowError: SQLite's driver refuses integers beyond 64 bits itself.
             raise ValueError("the database refused this value") from None
         except PlatformError as exc:
             raise ValueError(exc.detail) from None

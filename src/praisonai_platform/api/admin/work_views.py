@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from sqladmin.filters import AllUniqueStringValuesFilter
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_object_session
 from starlette.requests import Request
 
+from praisonai_platform.agents.schemas import AgentUpdate
 from praisonai_platform.api.admin.audit import AuditedView, IssuePartView
 from praisonai_platform.api.admin.base import EnumFilter, ReadOnlyView, plain_columns
 from praisonai_platform.core.enums import InvitationStatus
@@ -37,11 +39,19 @@ from praisonai_platform.db.models import (
     ProjectStatus,
     Workspace,
 )
+from praisonai_platform.issues.comments.schemas import CommentUpdate
+from praisonai_platform.issues.labels.schemas import LabelUpdate
+from praisonai_platform.issues.schemas import IssueUpdate
+from praisonai_platform.projects.schemas import ProjectUpdate
+from praisonai_platform.workspaces.members import service as members
+from praisonai_platform.workspaces.members.schemas import MemberUpdate
+from praisonai_platform.workspaces.schemas import WorkspaceUpdate
 
 
 class WorkspaceAdmin(AuditedView, model=Workspace):
     icon = "fa-solid fa-building"
     entity_type = "workspace"
+    field_rules = WorkspaceUpdate
     column_list: ClassVar[Any] = [
         Workspace.id,
         Workspace.name,
@@ -65,6 +75,7 @@ class WorkspaceAdmin(AuditedView, model=Workspace):
 class MemberAdmin(AuditedView, model=Member):
     icon = "fa-solid fa-users"
     entity_type = "member"
+    field_rules = MemberUpdate
     column_list: ClassVar[Any] = [
         Member.id,
         Member.workspace_id,
@@ -78,10 +89,37 @@ class MemberAdmin(AuditedView, model=Member):
     column_sortable_list: ClassVar[Any] = [Member.created_at]
     form_columns: ClassVar[Any] = [Member.role]
 
+    async def check_change(self, model: Any, data: dict[str, Any]) -> None:
+        if model.role is MemberRole.OWNER and data.get("role", MemberRole.OWNER) != model.role:
+            await _keep_an_owner(model, "the last owner cannot be demoted")
+
+    def audit_details(self, model: Any) -> dict[str, Any]:
+        return {"user_id": model.user_id}
+
+    async def on_model_delete(self, model: Any, request: Request) -> None:
+        if model.role is MemberRole.OWNER:
+            await _keep_an_owner(model, "the last owner cannot be removed")
+        await super().on_model_delete(model, request)
+
+
+async def _keep_an_owner(member: Member, problem: str) -> None:
+    """Refuse to take away a workspace's last owner, as the API does (409 `last_owner`, shown on
+    the form): the workspace row is locked first, as the members service locks it, so that two
+    changes never both see another owner left."""
+    session = async_object_session(member)
+    assert session is not None
+    await session.execute(
+        select(Workspace.id)
+        .where(Workspace.id == member.workspace_id)
+        .with_for_update(key_share=True)
+    )
+    await members.ensure_another_owner(session, member.workspace_id, problem)
+
 
 class ProjectAdmin(AuditedView, model=Project):
     icon = "fa-solid fa-folder"
     entity_type = "project"
+    field_rules = ProjectUpdate
     column_list: ClassVar[Any] = [
         Project.id,
         Project.workspace_id,
@@ -99,6 +137,7 @@ class ProjectAdmin(AuditedView, model=Project):
 class IssueAdmin(AuditedView, model=Issue):
     icon = "fa-solid fa-list-check"
     entity_type = "issue"
+    field_rules = IssueUpdate
     column_list: ClassVar[Any] = [
         Issue.identifier,
         Issue.title,
@@ -131,6 +170,7 @@ class IssueAdmin(AuditedView, model=Issue):
 class CommentAdmin(IssuePartView, model=Comment):
     icon = "fa-solid fa-comment"
     entity_type = "comment"
+    field_rules = CommentUpdate
     column_list: ClassVar[Any] = [
         Comment.id,
         Comment.issue_id,
@@ -154,6 +194,7 @@ class LabelAdmin(AuditedView, model=IssueLabel):
     name, name_plural = "Label", "Labels"
     icon = "fa-solid fa-tag"
     entity_type = "label"
+    field_rules = LabelUpdate
     column_list: ClassVar[Any] = [
         IssueLabel.id,
         IssueLabel.workspace_id,
@@ -211,6 +252,7 @@ class DependencyAdmin(IssuePartView, model=IssueDependency):
 class AgentAdmin(AuditedView, model=Agent):
     icon = "fa-solid fa-robot"
     entity_type = "agent"
+    field_rules = AgentUpdate
     column_list: ClassVar[Any] = [
         Agent.id,
         Agent.workspace_id,

@@ -106,7 +106,7 @@ async def change_role(
     if role is member.role:
         return member
     if member.role is MemberRole.OWNER:
-        await _ensure_another_owner(session, workspace_id, "the last owner cannot be demoted")
+        await ensure_another_owner(session, workspace_id, "the last owner cannot be demoted")
     changes = activity.apply_changes(member, {"role": role})
     activity.record(
         session,
@@ -134,7 +134,7 @@ async def remove(session: AsyncSession, actor: Actor, workspace_id: str, ref: st
             access.require(Action.MEMBER_GRANT_PRIVILEGED)
     if member.role is MemberRole.OWNER:
         problem = "the last owner cannot " + ("leave" if leaving else "be removed")
-        await _ensure_another_owner(session, workspace_id, problem)
+        await ensure_another_owner(session, workspace_id, problem)
     await session.delete(member)
     activity.record(
         session,
@@ -179,7 +179,9 @@ def _require_write(access: Access) -> None:
     require_credential(access.actor, Action.MEMBER_MANAGE)
 
 
-async def _ensure_another_owner(session: AsyncSession, workspace_id: str, problem: str) -> None:
+async def ensure_another_owner(session: AsyncSession, workspace_id: str, problem: str) -> None:
+    """409 `last_owner` (`problem`) unless the workspace has another owner. Callers hold the
+    workspace's row lock, so that two changes never both count the other's owner."""
     owners = await session.scalar(
         select(func.count())
         .select_from(Member)
