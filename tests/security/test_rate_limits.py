@@ -151,3 +151,65 @@ def test_server_processes_share_their_counters_through_redis(
     finally:
         stop_server(server)
     assert statuses == [401] * budget + [429] * (2 * budget), server.log()
+
+
+ADMIN_LOGIN = "/admin/login"
+SAME_SITE = {"Origin": "http://testserver"}
+
+
+async def test_guessing_an_admins_password_at_the_admin_login_is_stopped(
+    client: httpx.AsyncClient, connect: Connect, limit: Limit, make_user: Any
+) -> None:
+    limit(rate_limit_failures_per_account="3/minute")
+    admin: Person = await make_user("root", is_admin=True)
+    here = connect("198.18.2.1")
+
+    async def sign_in(password: str, at: httpx.AsyncClient = here) -> httpx.Response:
+        form = {"username": admin.email, "password": password}
+        return await at.post(ADMIN_LOGIN, data=form, headers=SAME_SITE)
+
+    # Successful sign-ins spend nothing of the failure budget...
+    assert [(await sign_in(PASSWORD)).status_code for _ in range(3)] == [302] * 3
+    # ...failed ones do, as at the API's login.
+    guesses = [await sign_in(f"guess-{n}") for n in range(4)]
+    assert [g.status_code for g in guesses] == [401, 401, 401, 429]
+    assert "not an administrator" in guesses[0].text
+    assert_limited(guesses[-1], 3)
+    # The right password, from another address too, waits before it is checked.
+    right = await sign_in(PASSWORD, connect("198.18.2.2"))
+    assert right.status_code == 429
+    assert "platform_admin" not in right.headers.get("set-cookie", "")
+
+
+SIGN_IN_PATHS = [LOGIN, "/api/v1/auth/register", "/api/v1/auth/password-reset"]
+
+
+def unpaired_surrogate_body(n: int) -> bytes:
+    """JSON naming an email with a lone surrogate, which no UTF-8 text can hold."""
+    return b'{"email": "\\ud800%d@example.com", "password": "x"}' % n
+
+
+@pytest.mark.parametrize("path", SIGN_IN_PATHS)
+async def test_an_unpaired_surrogate_in_a_sign_in_email_is_refused_and_counted(
+    client: httpx.AsyncClient, connect: Connect, limit: Limit, path: str
+) -> None:
+    limit(rate_limit_auth_per_address="3/minute", rate_limit_auth_per_account="3/minute")
+    json_body = {"Content-Type": "application/json"}
+    here = connect("198.51.100.20")
+    # Different emails from one address: the address's budget fills.
+    answers = [
+        await here.post(path, content=unpaired_surrogate_body(n), headers=json_body)
+        for n in range(4)
+    ]
+    assert [a.status_code for a in answers[:3]] == [422] * 3, answers[0].text
+    assert answers[0].json()["code"] == "validation_failed"
+    assert_limited(answers[3], 3)
+    # One email from many addresses: the account's budget fills.
+    spread = [
+        await connect(f"198.51.100.{30 + n}").post(
+            path, content=unpaired_surrogate_body(99), headers=json_body
+        )
+        for n in range(4)
+    ]
+    assert [a.status_code for a in spread[:3]] == [422] * 3
+    assert_limited(spread[3], 3)

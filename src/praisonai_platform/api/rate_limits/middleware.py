@@ -311,7 +311,9 @@ def _account(scope: Scope, body: bytes) -> str | None:
         return None
     if not isinstance(email, str) or not email.strip():
         return None
-    return _digest(email.strip().lower().encode())
+    # JSON may name unpaired surrogates, which strict UTF-8 cannot encode: such an email is
+    # still one account to count (the route then refuses it as invalid).
+    return _digest(email.strip().lower().encode("utf-8", "surrogatepass"))
 
 
 async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
