@@ -6,6 +6,10 @@ transaction inserts becomes one feed event, written just before that transaction
 - Collected at flush time from the session's new `ActivityLog` and `Event` objects (their values
   are final only then: callers fill in the actor after `activity.record` returns), and from rows
   that hot paths insert with Core (`add`).
+- A run report names its run's agent (the actor) and issue. They are noted when the report is
+  flushed, from the run the session holds then (the service that reports has just loaded it):
+  the session keeps objects only while their caller does, and callers drop the run before they
+  commit. A report whose run was not loaded is named by one query at commit, for all of them.
 - An object whose savepoint was rolled back is no longer persistent at commit and is left out, so
   nothing is announced for a change that did not happen.
 - On PostgreSQL a transaction-scoped advisory lock per workspace is taken before the feed rows are
@@ -44,6 +48,7 @@ RUN_REPORTS: dict[EventType, str] = {
 }
 
 _COLLECTED = "change_feed.collected"
+_RUNS = "change_feed.runs"
 _ROWS = "change_feed.rows"
 _WRITTEN = "change_feed.written"
 _QUEUED = "change_feed.queued"
@@ -117,13 +122,57 @@ def activity_row(entry: ActivityLog) -> FeedRow:
     )
 
 
-def _run_report_row(session: Session, report: Event) -> FeedRow | None:
+class RunNames(NamedTuple):
+    """Whom a run report names: the run's agent (its actor) and the run's issue."""
+
+    agent_id: str | None
+    issue_id: str | None
+
+
+def _reported_run(obj: object) -> str | None:
+    """The run that `obj` reports on, if it is a run report of a workspace."""
+    if isinstance(obj, Event) and obj.event_type in RUN_REPORTS and obj.workspace_id is not None:
+        return obj.run_id
+    return None
+
+
+def _held_run(session: Session, run_id: str) -> RunNames | None:
+    """The run's agent and issue if the session holds the run with them loaded (read from its
+    loaded state: nothing is loaded here)."""
+    run = session.identity_map.get(inspect(Run).identity_key_from_primary_key((run_id,)))
+    if run is None:
+        return None
+    loaded = inspect(run).dict
+    if "agent_id" not in loaded or "issue_id" not in loaded:
+        return None
+    return RunNames(loaded["agent_id"], loaded["issue_id"])
+
+
+def _note_runs(session: Session, run_ids: set[str]) -> None:
+    noted: dict[str, RunNames] = session.info.setdefault(_RUNS, {})
+    for run_id in run_ids - noted.keys():
+        names = _held_run(session, run_id)
+        if names is not None:
+            noted[run_id] = names
+
+
+def _names_of_runs(session: Session, run_ids: set[str]) -> dict[str, RunNames]:
+    """The agent and issue of each run: as noted at flush time, else read in one query."""
+    names: dict[str, RunNames] = session.info.pop(_RUNS, {})
+    missing = run_ids - names.keys()
+    if missing:
+        rows = session.connection().execute(
+            select(Run.id, Run.agent_id, Run.issue_id).where(Run.id.in_(missing))
+        )
+        names.update((run_id, RunNames(agent_id, issue_id)) for run_id, agent_id, issue_id in rows)
+    return names
+
+
+def _run_report_row(report: Event, runs: dict[str, RunNames]) -> FeedRow | None:
     kind = RUN_REPORTS.get(report.event_type)
     if kind is None or report.workspace_id is None or report.run_id is None:
         return None
-    run = session.identity_map.get(inspect(Run).identity_key_from_primary_key((report.run_id,)))
-    issue_id = getattr(run, "issue_id", None)
-    agent_id = getattr(run, "agent_id", None)
+    run = runs.get(report.run_id, RunNames(None, None))
     data: dict[str, Any] = {"event_type": report.event_type.value, "context": report.context}
     if report.message is not None:
         data["message"] = report.message
@@ -134,12 +183,16 @@ def _run_report_row(session: Session, report: Event) -> FeedRow | None:
         type=kind,
         entity_type="run",
         entity_id=report.run_id,
-        issue_id=issue_id,
-        actor_type=ActorType.AGENT if agent_id else ActorType.SYSTEM,
-        actor_id=agent_id,
+        issue_id=run.issue_id,
+        actor_type=ActorType.AGENT if run.agent_id else ActorType.SYSTEM,
+        actor_id=run.agent_id,
         data=data,
         created_at=report.created_at or utcnow(),
     )
+
+
+def _reported_runs(objects: Iterable[object]) -> set[str]:
+    return {run_id for obj in objects if (run_id := _reported_run(obj)) is not None}
 
 
 @event.listens_for(Session, "before_flush")
@@ -147,6 +200,9 @@ def _collect(session: Session, _context: object, _instances: object) -> None:
     new = [obj for obj in session.new if isinstance(obj, ActivityLog | Event)]
     if new:
         session.info.setdefault(_COLLECTED, []).extend(new)
+        run_ids = _reported_runs(new)
+        if run_ids:
+            _note_runs(session, run_ids)
 
 
 @event.listens_for(Session, "before_commit")
@@ -156,10 +212,11 @@ def _write(session: Session) -> None:
         return
     session.flush()  # the commit would flush anyway; done first so that every entry is collected
     rows = list(info.pop(_ROWS, ()))
-    for obj in info.pop(_COLLECTED, ()):
-        if not inspect(obj).persistent:
-            continue  # its savepoint was rolled back
-        row = activity_row(obj) if isinstance(obj, ActivityLog) else _run_report_row(session, obj)
+    # An object whose savepoint was rolled back is no longer persistent: nothing to announce.
+    collected = [obj for obj in info.pop(_COLLECTED, ()) if inspect(obj).persistent]
+    runs = _names_of_runs(session, _reported_runs(collected))
+    for obj in collected:
+        row = activity_row(obj) if isinstance(obj, ActivityLog) else _run_report_row(obj, runs)
         if row is not None:
             rows.append(row)
     if rows:
@@ -226,5 +283,5 @@ def tell(workspaces: Iterable[str]) -> None:
 @event.listens_for(Session, "after_transaction_end")
 def _forget(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        for key in (_COLLECTED, _ROWS, _WRITTEN, _QUEUED):
+        for key in (_COLLECTED, _RUNS, _ROWS, _WRITTEN, _QUEUED):
             session.info.pop(key, None)

@@ -12,6 +12,9 @@ woken by:
 
 A wake-up only says "read again": streams read the feed themselves, after the last id they sent,
 so a missed or extra wake-up costs a delay or a query, never an event.
+
+The broker also counts each caller's streams (`reserve`): a place is taken when a stream is
+asked for, before anything is awaited, so streams asked for all at once cannot all find room.
 """
 
 from __future__ import annotations
@@ -36,13 +39,27 @@ _RECONNECT_FIRST = 0.5
 _RECONNECT_MAX = 30.0
 
 
+class StreamSlot:
+    """One caller's place for a stream (`Broker.reserve`), held until `release`."""
+
+    def __init__(self, broker: Broker, owner: str) -> None:
+        self.broker = broker
+        self.owner = owner
+        self._held = True
+
+    def release(self) -> None:
+        """Give the place back (once: again does nothing); on the broker's event loop."""
+        if self._held:
+            self._held = False
+            self.broker._give_back(self.owner)
+
+
 class Waiter:
     """One stream's subscription to a workspace."""
 
-    def __init__(self, broker: Broker, workspace_id: str, owner: str | None) -> None:
+    def __init__(self, broker: Broker, workspace_id: str) -> None:
         self.broker = broker
         self.workspace_id = workspace_id
-        self.owner = owner
         self._event = asyncio.Event()
 
     def clear(self) -> None:
@@ -99,15 +116,12 @@ class Broker:
         """True while the LISTEN connection (PostgreSQL) is up."""
         return self._listening.is_set()
 
-    def subscribe(self, workspace_id: str, owner: str | None = None) -> Waiter:
-        """A waiter for the workspace; `owner` (who holds the stream) is counted, see
-        `streams_of`."""
+    def subscribe(self, workspace_id: str) -> Waiter:
+        """A waiter for the workspace."""
         if self._closed:
             raise RuntimeError("the event broker is closed")
-        waiter = Waiter(self, workspace_id, owner)
+        waiter = Waiter(self, workspace_id)
         self._waiters.setdefault(workspace_id, set()).add(waiter)
-        if owner is not None:
-            self._owners[owner] += 1
         self._start()
         return waiter
 
@@ -116,10 +130,6 @@ class Broker:
         if waiters is None or waiter not in waiters:
             return
         waiters.discard(waiter)
-        if waiter.owner is not None:
-            self._owners[waiter.owner] -= 1
-            if self._owners[waiter.owner] <= 0:
-                del self._owners[waiter.owner]
         if not waiters:
             del self._waiters[waiter.workspace_id]
             self._newest.pop(waiter.workspace_id, None)
@@ -128,8 +138,22 @@ class Broker:
         """How many streams are subscribed."""
         return sum(len(waiters) for waiters in self._waiters.values())
 
+    def reserve(self, owner: str, limit: int) -> StreamSlot | None:
+        """A place for one more stream of `owner`, taken at once; None when `owner` already
+        holds `limit`. Synchronous on purpose: checked and taken with no await between, so
+        streams asked for at the same moment are counted one after the other."""
+        if self._owners[owner] >= limit:
+            return None
+        self._owners[owner] += 1
+        return StreamSlot(self, owner)
+
+    def _give_back(self, owner: str) -> None:
+        self._owners[owner] -= 1
+        if self._owners[owner] <= 0:
+            del self._owners[owner]
+
     def streams_of(self, owner: str) -> int:
-        """How many streams `owner` holds open in this process."""
+        """How many streams `owner` holds (or is opening) in this process."""
         return self._owners.get(owner, 0)
 
     def wake(self, workspace_ids: Iterable[str]) -> None:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Header, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import Receive, Scope, Send
 
 from praisonai_platform.api.deps import CurrentActor, DbSession, ServerConfig, app_setting
 from praisonai_platform.api.routing import APIRouter
+from praisonai_platform.core.actors import Actor
 from praisonai_platform.core.errors import (
     PlatformError,
     RateLimited,
@@ -110,14 +113,13 @@ class _Stream:
     server_settings: ServerSettings
     credential: str
     workspace_id: str
-    owner: str | None
     after: int
     types: TypeFilter
     reset: EventStreamReset | None
 
     async def frames(self) -> AsyncIterator[bytes]:
         events_broker = broker.get_broker(self.settings.poll_seconds)
-        with events_broker.subscribe(self.workspace_id, self.owner) as waiter:
+        with events_broker.subscribe(self.workspace_id) as waiter:
             # The start as the last event id: a client that reconnects before any event came
             # resumes from here.
             yield f"retry: {RETRY_MS}\nid: {self.after}\n: stream open\n\n".encode()
@@ -220,10 +222,16 @@ async def stream_events(
         server_settings,
         _credential(request),
         workspace_id,
+        owner=stream_owner(actor),
         start=_resume_point(last_event_id, after),
         types=queries.parse_types(types),
-        owner=f"{actor.type.value}:{actor.id}",
     )
+
+
+def stream_owner(actor: Actor) -> str:
+    """Whose streams a stream is counted with: one person's (whatever the credential: a token,
+    a key, the web app's session) or one agent's."""
+    return f"{actor.type.value}:{actor.id}"
 
 
 async def open_stream(
@@ -233,42 +241,73 @@ async def open_stream(
     credential: str,
     workspace_id: str,
     *,
+    owner: str,
     start: int | None,
     types: TypeFilter | None = None,
-    owner: str | None = None,
 ) -> StreamingResponse:
     """The workspace's event stream (this route's, and the web app's pages'), for a caller
     already allowed to read the workspace: after `start` (None: from the next change).
     `credential` (a token or an API key) is checked again while the stream is open. `owner`
-    (who holds it) may hold PLATFORM_EVENTS_MAX_STREAMS_PER_CALLER streams at once here."""
+    (`stream_owner`: who holds it) may hold PLATFORM_EVENTS_MAX_STREAMS_PER_CALLER streams at
+    once here; one more is refused with 429 `too_many_streams`."""
     settings = _settings(request)
-    if owner is not None:
-        held = broker.get_broker(settings.poll_seconds).streams_of(owner)
-        if held >= settings.max_streams_per_caller:
-            raise RateLimited(
-                f"at most {settings.max_streams_per_caller} event streams at once: close one",
-                code="too_many_streams",
-            )
-    reset: EventStreamReset | None = None
-    if start is None:
-        start = await queries.newest_id(session, workspace_id)
-    else:
-        reset = await queries.reset_after(session, workspace_id, start)
-        if reset is not None:
-            start = reset.id
-    stream = _Stream(
-        request=request,
-        settings=settings,
-        server_settings=server_settings,
-        credential=credential,
-        workspace_id=workspace_id,
-        owner=owner,
-        after=start,
-        types=types or TypeFilter(),
-        reset=reset,
-    )
-    headers: dict[str, Any] = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream.frames(), media_type="text/event-stream", headers=headers)
+    slot = _reserve(settings, owner)
+    try:
+        reset: EventStreamReset | None = None
+        if start is None:
+            start = await queries.newest_id(session, workspace_id)
+        else:
+            reset = await queries.reset_after(session, workspace_id, start)
+            if reset is not None:
+                start = reset.id
+        stream = _Stream(
+            request=request,
+            settings=settings,
+            server_settings=server_settings,
+            credential=credential,
+            workspace_id=workspace_id,
+            after=start,
+            types=types or TypeFilter(),
+            reset=reset,
+        )
+        return _EventStreamResponse(stream.frames(), slot)
+    except BaseException:
+        slot.release()
+        raise
+
+
+def _reserve(settings: EventStreamSettings, owner: str) -> broker.StreamSlot:
+    # Taken before the first await: streams asked for together are counted one by one.
+    events_broker = broker.get_broker(settings.poll_seconds)
+    slot = events_broker.reserve(owner, settings.max_streams_per_caller)
+    if slot is None:
+        raise RateLimited(
+            f"at most {settings.max_streams_per_caller} event streams at once per user or agent "
+            "(the API's and the web pages' together): close one",
+            code="too_many_streams",
+        )
+    request_task = asyncio.current_task()
+    if request_task is not None:
+        # A response never sent (something failed after the route returned it: a dependency's
+        # exit, a middleware) is never called: the place goes when its request's task ends.
+        request_task.add_done_callback(lambda _task: slot.release())
+    return slot
+
+
+class _EventStreamResponse(StreamingResponse):
+    """An event stream's response: it gives its caller's place back when it ends, however it
+    ends (the stream is over, the client went away, sending failed)."""
+
+    def __init__(self, frames: AsyncIterator[bytes], slot: broker.StreamSlot) -> None:
+        headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        super().__init__(frames, media_type="text/event-stream", headers=headers)
+        self._slot = slot
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._slot.release()
 
 
 @router.get("/events/feed", response_model=WorkspaceEventPage)

@@ -3,8 +3,9 @@ signed-in member's browser (read by static/live.js).
 
 It is the API's event stream (`events.routes.open_stream`: the same broker, the same reading of
 the change feed, the same check, while it is open, that the caller may still read the
-workspace), authenticated by the session cookie instead of a header, so a signed-out or removed
-member's stream ends. Two differences suit a page's `EventSource`:
+workspace, the same limit of streams per person, counted with their API streams), authenticated
+by the session cookie instead of a header, so a signed-out or removed member's stream ends. Two
+differences suit a page's `EventSource`:
 
 - every change is sent as an unnamed event (the type is in its data), because an EventSource only
   hands named events to listeners registered for each name; `reset` keeps its name, and the
@@ -31,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from praisonai_platform.core.clock import utcnow
 from praisonai_platform.core.errors import Unauthenticated, ValidationFailed
 from praisonai_platform.db.models import WorkspaceEvent
-from praisonai_platform.events.routes import open_stream
+from praisonai_platform.events.routes import open_stream, stream_owner
 from praisonai_platform.web.session import (
     SESSION_COOKIE,
     PageDb,
@@ -130,7 +131,8 @@ async def live_events(
 ) -> StreamingResponse:
     """The workspace's changes as Server-Sent Events, for its member's pages: after the
     `Last-Event-ID` a reconnecting browser sends, or `after`, or from a little before `since`;
-    without any, from the next change. Not signed in: 401; not a member: 404."""
+    without any, from the next change. Not signed in: 401; not a member: 404; more streams
+    than a person may hold: 429."""
     user = await session_user(request, session)
     token = request.cookies.get(SESSION_COOKIE)
     if user is None or token is None:
@@ -143,7 +145,13 @@ async def live_events(
     if start is None and since is not None:
         start = await _start_since(session, workspace.id, since)
     response = await open_stream(
-        request, session, server_settings, token, workspace.id, start=start
+        request,
+        session,
+        server_settings,
+        token,
+        workspace.id,
+        owner=stream_owner(actor),
+        start=start,
     )
     response.body_iterator = _for_pages(response.body_iterator)
     return response
