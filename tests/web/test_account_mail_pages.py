@@ -8,6 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from praisonai_platform.accounts.mail import MemoryMailer
+from praisonai_platform.accounts.settings import load_account_settings
 from praisonai_platform.db import session_scope
 from praisonai_platform.db.models import User
 from praisonai_platform.web.session import SESSION_COOKIE
@@ -163,3 +164,30 @@ async def test_flooding_forgot_password_with_someones_address_sends_them_few_mai
         assert response.status_code in (200, 429), (n, response.text)
     assert statuses == [200] * 10 + [429] * 4
     assert len([mail for mail in outbox.outbox if mail.to == victim.email]) == 10
+
+
+async def test_unverified_accounts_manage_their_own_sign_in_where_the_server_restricts_them(
+    new_browser: NewBrowser,
+    app: FastAPI,
+    make_user: MakeUser,
+    outbox: MemoryMailer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    person = await make_user()
+    monkeypatch.setenv("PLATFORM_UNVERIFIED_ACCOUNTS", "restrict")
+    app.state.account_settings = load_account_settings()
+    browser = await new_browser()
+    await browser.sign_in(person)
+    await browser.get("/account")
+    sent = await browser.post("/account/verification")
+    assert sent.status_code == 303, sent.text
+    assert outbox.last(person.email, "verify_email")
+    changed = await browser.post(
+        "/account/password", {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    )
+    assert changed.status_code == 303, changed.text
+    # Every other change stays refused until the address is verified.
+    refused = await browser.post("/workspaces", {"name": "More"})
+    assert refused.status_code == 403 and "verify your email" in refused.text
+    signed_out = await browser.post("/sign-out")
+    assert signed_out.status_code == 303 and SESSION_COOKIE not in browser.http.cookies

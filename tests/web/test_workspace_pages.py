@@ -262,6 +262,28 @@ async def test_api_key_is_shown_once_and_works(
     assert gone.status_code == 401
 
 
+async def test_api_key_expiry_takes_ascii_digits_only(
+    browser: Browser, make_user: MakeUser, make_workspace: MakeWorkspace
+) -> None:
+    owner = await make_user()
+    slug = (await make_workspace(owner))["slug"]
+    await browser.sign_in(owner)
+    await browser.get(f"/w/{slug}/settings/api-keys")
+    # Digits to str.isdigit, but not a number int() reads (²), or not one typed in ASCII (٣).
+    for days in ("²", "3²", "٣", "-1", "1.5"):
+        refused = await browser.post(
+            f"/w/{slug}/settings/api-keys", {"label": "ci", "expires_in_days": days}
+        )
+        assert refused.status_code == 422, days
+        assert "a whole number of days" in refused.text
+    async with session_scope(read_only=True) as session:
+        assert await session.scalar(select(UserApiKey.id)) is None
+    made = await browser.post(
+        f"/w/{slug}/settings/api-keys", {"label": "ci", "expires_in_days": " 30 "}
+    )
+    assert made.status_code == 201
+
+
 async def test_someone_elses_key_cannot_be_revoked(
     new_browser: NewBrowser, make_user: MakeUser, make_workspace: MakeWorkspace, add_member: Any
 ) -> None:

@@ -44,6 +44,7 @@ from praisonai_platform.web.session import (
     LAST_WORKSPACE_COOKIE,
     SESSION_COOKIE,
     MaybeUser,
+    OwnSignInUser,
     PageDb,
     PageUser,
     ServerConfig,
@@ -228,7 +229,7 @@ NOTICES = {
 @router.post("/account/verification")
 async def resend_verification_link(
     request: Request,
-    user: PageUser,
+    user: OwnSignInUser,
     session: PageDb,
     settings: ServerConfig,
     background: BackgroundTasks,
@@ -348,7 +349,7 @@ async def reset_password(
 @router.post("/account/password")
 async def change_password(
     request: Request,
-    user: PageUser,
+    user: OwnSignInUser,
     session: PageDb,
     settings: ServerConfig,
     current_password: Password,

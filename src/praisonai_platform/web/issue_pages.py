@@ -8,8 +8,10 @@ workspace's issues whole: a page of 50 costs the same at 10 issues as at a milli
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -23,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from praisonai_platform.activity import queries as activity_queries
 from praisonai_platform.agents import service as agents
 from praisonai_platform.api.deps import BillingConfig
-from praisonai_platform.core.errors import PreconditionFailed, ValidationFailed
+from praisonai_platform.core import idempotency as nonces
+from praisonai_platform.core.errors import Conflict, PreconditionFailed, ValidationFailed
 from praisonai_platform.core.paging import PageRequest
 from praisonai_platform.db.models import (
     ActivityLog,
@@ -50,7 +53,10 @@ from praisonai_platform.issues.queries import IssueFilters
 from praisonai_platform.issues.schemas import IssueCreate, IssueListQuery, IssueSort, IssueUpdate
 from praisonai_platform.projects import service as projects
 from praisonai_platform.runs import service as runs
+from praisonai_platform.runs.deps import RunConfig
+from praisonai_platform.runs.rechecks import may_queue
 from praisonai_platform.runs.schemas import RunDelegate
+from praisonai_platform.runs.settings import RunSettings
 from praisonai_platform.web import markdown
 from praisonai_platform.web.session import PageDb, PageWorkspace, WorkspaceContext
 from praisonai_platform.web.templating import render, templates
@@ -644,6 +650,7 @@ async def _issue_page(
         ),
         "problem": problem,
         "base_url": issue_url(ctx, issue),
+        "delegate_key": new_form_key(),
         "render_markdown": await markdown.render_page(
             [issue.description, *(comment.content for comment in comment_page.items)]
         ),
@@ -805,15 +812,93 @@ async def remove_dependency(
     return see_other(issue_url(ctx, issue, "dependencies"))
 
 
+# Forms that start work carry a key drawn with the page, used as the REST API's Idempotency-Key:
+# the same page's form sent twice (a double click, a resent form) does the work once.
+
+_FORM_KEY = re.compile(r"[\x21-\x7e]+")
+_FORM_KEY_ERRORS = {
+    "idempotency_key_reused": "this form was already sent with a different choice: reload the "
+    "page, then send it again",
+    "idempotency_key_in_progress": "this form is still being sent: wait a moment and reload the "
+    "page",
+}
+
+
+def new_form_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def form_key(value: str | None) -> str | None:
+    """The form's key; None from a page drawn before forms carried one."""
+    if not value:
+        return None
+    if len(value) > nonces.MAX_KEY_LENGTH or not _FORM_KEY.fullmatch(value):
+        raise ValidationFailed("the form is damaged: reload the page", code="invalid_form_key")
+    return value
+
+
+async def once_per_form(
+    session: AsyncSession,
+    ctx: WorkspaceContext,
+    settings: RunSettings,
+    key: str | None,
+    operation: str,
+    values: Mapping[str, Any],
+    work: Callable[[], Awaitable[nonces.RecordedResponse]],
+) -> nonces.RecordedResponse:
+    """`work` once per form key, as the REST routes' Idempotency-Key: a key belongs to the person
+    and the operation, the form's values must match, and a repeat answers the first outcome only
+    if the caller may still queue runs in the workspace."""
+    if key is None:
+        return await work()
+    try:
+        return await nonces.once(
+            session,
+            scope=f"{ctx.actor.user_id}:{nonces.fingerprint('web', operation)[:40]}",
+            key=key,
+            request_hash=nonces.fingerprint(dict(values)),
+            ttl=settings.nonce_ttl,
+            work=work,
+            recheck=may_queue(session, ctx.actor, ctx.workspace.id),
+        )
+    except (ValidationFailed, Conflict) as exc:
+        # The store's refusals speak of an Idempotency-Key header the form's user never saw.
+        detail = _FORM_KEY_ERRORS.get(exc.code)
+        if detail is None:
+            raise
+        raise type(exc)(detail, code=exc.code) from None
+
+
 @router.post("/w/{slug}/issues/{key}/delegate")
 async def delegate_issue(
-    key: str, request: Request, ctx: PageWorkspace, session: PageDb, billing: BillingConfig
+    key: str,
+    request: Request,
+    ctx: PageWorkspace,
+    session: PageDb,
+    billing: BillingConfig,
+    settings: RunConfig,
 ) -> Response:
-    """Queue a run of an agent on this issue (the chosen agent, or the one it is assigned to)."""
+    """Queue a run of an agent on this issue (the chosen agent, or the one it is assigned to),
+    once per form: sent again, the form goes to the run it queued the first time."""
     form = await form_values(request)
     body = validated(RunDelegate, {"agent_id": blank_to_none(form.get("agent"))})
+    idempotency_key = form_key(form.get("idempotency_key"))
     issue = await issues.get(session, ctx.actor, ctx.workspace.id, key)
-    await runs.delegate(
-        session, ctx.actor, ctx.workspace.id, issue.id, billing=billing, agent_id=body.agent_id
+
+    async def work() -> nonces.RecordedResponse:
+        run = await runs.delegate(
+            session, ctx.actor, ctx.workspace.id, issue.id, billing=billing, agent_id=body.agent_id
+        )
+        return nonces.RecordedResponse(201, {"run_id": run.id})
+
+    outcome = await once_per_form(
+        session,
+        ctx,
+        settings,
+        idempotency_key,
+        f"delegate {ctx.workspace.id} {issue.id}",
+        body.model_dump(mode="json"),
+        work,
     )
-    return see_other(issue_url(ctx, issue, "runs"))
+    assert outcome.body is not None
+    return see_other(issue_url(ctx, issue, f"run-{outcome.body['run_id']}"))

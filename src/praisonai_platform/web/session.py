@@ -176,25 +176,44 @@ async def optional_user(request: Request, session: PageDb) -> User | None:
     return await session_user(request, session)
 
 
-async def page_user(request: Request, session: PageDb) -> User:
-    """The signed-in user; anybody else is sent to the sign-in page (and back here after).
-
-    PLATFORM_UNVERIFIED_ACCOUNTS=restrict applies as on the API: until its address is verified
-    an account may look, and change nothing."""
+async def _signed_in(request: Request, session: AsyncSession) -> User:
     user = await session_user(request, session)
     if user is None:
         raise SignInRequired(_here(request) if request.method in READ_METHODS else "/")
-    if request.method not in READ_METHODS and user.email_verified_at is None:
-        account = app_setting(request, "account_settings", load_account_settings)
-        if account.unverified_accounts == "restrict":
-            raise Forbidden(
-                "verify your email address first: follow the link we sent you",
-                code="email_not_verified",
-            )
     return user
 
 
+def _refuse_unverified_changes(request: Request, user: User) -> None:
+    """PLATFORM_UNVERIFIED_ACCOUNTS=restrict applies as on the API: until its address is
+    verified an account may look and manage its own sign-in, and change nothing else."""
+    if request.method in READ_METHODS or user.email_verified_at is not None:
+        return
+    account = app_setting(request, "account_settings", load_account_settings)
+    if account.unverified_accounts == "restrict":
+        raise Forbidden(
+            "verify your email address first: follow the link we sent you",
+            code="email_not_verified",
+        )
+
+
+async def page_user(request: Request, session: PageDb) -> User:
+    """The signed-in user; anybody else is sent to the sign-in page (and back here after).
+    An unverified account is refused changes where the server restricts it."""
+    user = await _signed_in(request, session)
+    _refuse_unverified_changes(request, user)
+    return user
+
+
+async def user_managing_own_sign_in(request: Request, session: PageDb) -> User:
+    """The signed-in user, verified or not, for the forms that manage their own sign-in (a new
+    verification link, a new password). Like the API's /auth routes they stay open to an
+    unverified account where the server restricts it: one whose link expired could otherwise
+    never verify its address."""
+    return await _signed_in(request, session)
+
+
 PageUser = Annotated[User, Depends(page_user)]
+OwnSignInUser = Annotated[User, Depends(user_managing_own_sign_in)]
 MaybeUser = Annotated[User | None, Depends(optional_user)]
 ServerConfig = Annotated[ServerSettings, Depends(get_server_settings)]
 

@@ -527,7 +527,7 @@ async def create_key(
     form = {"label": label, "write": bool(write), "scope": scope, "agent_id": agent_id}
     try:
         days = expires_in_days.strip()
-        if days and not days.isdigit():
+        if days and not (days.isascii() and days.isdigit()):
             raise ValidationFailed("expires in: a whole number of days", code="invalid_expiry")
         body = ApiKeyCreate(
             label=label.strip() or None,

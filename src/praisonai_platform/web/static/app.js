@@ -59,6 +59,36 @@
     if (question && !window.confirm(question)) event.preventDefault();
   }, true);
 
+  // A form goes once: its submit buttons are disabled once it is on its way, so a double click
+  // sends it once. Only after the event (a button disabled during it would drop its own name and
+  // value from the form) and only when it is really sent: not after a declined data-confirm, nor
+  // when a script (htmx, the board) handles the form itself. A page the browser shows again from
+  // its history gets its buttons back; a form shown again after an error is a new page.
+  function submitButtons(form) {
+    return Array.prototype.filter.call(form.elements, function (element) {
+      return element.type === "submit" || element.type === "image";
+    });
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || (form.target && form.target !== "_self")) return;
+    setTimeout(function () {
+      if (event.defaultPrevented) return;
+      submitButtons(form).forEach(function (button) {
+        if (button.disabled) return;
+        button.disabled = true;
+        button.setAttribute("data-sent", "");
+      });
+    }, 0);
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("[data-sent]").forEach(function (button) {
+      button.disabled = false;
+      button.removeAttribute("data-sent");
+    });
+  });
+
   // Menus (<details data-menu>) close on Escape and on a click elsewhere.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
