@@ -26,8 +26,13 @@ cost nothing: the ceiling that the issue's search index and indexes leave for th
 
 Rate limits stay on, with budgets no workload here reaches, so their bookkeeping is measured too.
 
+With --floor, each round also measures `stack_floor_app`: the no-database app's routes with only
+the database work no server can skip (numbering, insert, one SELECT per read), as SQLAlchemy Core
+statements on the platform's own engine, with no credential lookup, audit trail or change feed.
+Its ratios bound what any server on this stack could show, whatever its own code did.
+
 Usage: .venv/bin/python benchmarks/api_bench.py [--creates 2000] [--clients 16] [--reads 200]
-       [--rounds 3]
+       [--rounds 3] [--floor]
 """
 
 from __future__ import annotations
@@ -244,6 +249,24 @@ def measure_baseline(base_env: dict[str, str], args: argparse.Namespace) -> Figu
     return run_server([*command, *UVICORN_FLAGS], environment, port, args)
 
 
+def measure_floor(base_env: dict[str, str], args: argparse.Namespace, directory: str) -> Figures:
+    environment = {
+        **base_env,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{directory}/floor.db",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), _path()])),
+    }
+    subprocess.run(
+        [*PLATFORM_CLI, "db", "upgrade"],
+        env=environment,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "benchmarks.stack_floor_app:app"]
+    return run_server([*command, "--port", str(port), *UVICORN_FLAGS], environment, port, args)
+
+
 def measure_platform(base_env: dict[str, str], args: argparse.Namespace, directory: str) -> Figures:
     url = f"sqlite+aiosqlite:///{directory}/bench.db"
     port = free_port()
@@ -355,12 +378,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--reads", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--floor", action="store_true", help="also measure the stack's floor (stack_floor_app)"
+    )
     args = parser.parse_args()
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("APP_", "DATABASE_URL"))}
     import praisonai_platform
 
     print(f"platform code: {Path(praisonai_platform.__file__).parent}", flush=True)
     rounds: list[tuple[Figures, Figures]] = []
+    floors: list[tuple[Figures, Figures]] = []
     for round_number in range(1, args.rounds + 1):
         print(f"round {round_number}", flush=True)
         baseline = measure_baseline(base_env, args)
@@ -368,6 +395,16 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as directory:
             platform = measure_platform(base_env, args, directory)
         show("platform", platform, args)
+        if args.floor:
+            with tempfile.TemporaryDirectory() as directory:
+                floor = measure_floor(base_env, args, directory)
+            show("floor", floor, args)
+            print(
+                f"{'floor':>10}: "
+                + " | ".join(f"{t.name} {t.value(floor, baseline):.2f}" for t in TARGETS),
+                flush=True,
+            )
+            floors.append((floor, baseline))
         print(
             f"{'ratio':>10}: "
             + " | ".join(f"{t.name} {t.value(platform, baseline):.2f}" for t in TARGETS),
@@ -380,6 +417,14 @@ def main() -> None:
         )
         rounds.append((platform, baseline))
     report(rounds)
+    if floors:
+        print("the stack's floor (stack_floor_app / no-db, same round):")
+        for target in TARGETS:
+            ratios = [target.value(floor, baseline) for floor, baseline in floors]
+            print(
+                f"  {target.name:<20} {min(ratios):.2f}-{max(ratios):.2f} "
+                f"(median {statistics.median(ratios):.2f})"
+            )
 
 
 def ceiling(platform: Figures, baseline: Figures) -> float:
