@@ -50,6 +50,12 @@ run: install
 # worker takes queued tests from a busy one (worksteal), which evens out where the long tests land.
 PYTEST_WORKERS ?= 4
 
+# The suite starts a few hundred Python processes (servers, workers, commands). Where
+# PYTHONDONTWRITEBYTECODE is set, each of them compiles the package from source again, a quarter
+# of a second of CPU time apiece on a 2-core machine; compiled modules go to __pycache__ (ignored
+# by git), as is Python's default.
+test: export PYTHONDONTWRITEBYTECODE =
+
 test: install lint docs-build $(if $(filter true,$(CI)),browser)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 

@@ -125,6 +125,7 @@ def sign_in(browser: WebDriver, base_url: str, email: str, password: str) -> Non
     wait.until(lambda page: page.execute_script("return document.readyState") == "complete")
 
 
+@pytest.mark.postgres_only  # see tests/web/browser.py: one backend per browser test
 def test_an_admin_signs_in_and_opens_the_issues_view_a_member_is_refused(
     browser: WebDriver, server: LiveServer, tmp_path: Path
 ) -> None:
@@ -240,6 +241,7 @@ async def test_saving_an_edit_form_changes_only_what_was_edited(
     assert len(entries) == len(expected)
 
 
+@pytest.mark.sqlite_only  # see tests/web/browser.py: one backend per browser test
 async def test_an_urgent_issue_keeps_its_status_and_a_member_stays_a_member(
     browser: WebDriver, server: LiveServer, db_url: str, tmp_path: Path
 ) -> None:

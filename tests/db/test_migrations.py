@@ -15,24 +15,29 @@ from praisonai_platform.config import derive_alembic_database_url, load_settings
 from praisonai_platform.db import migrate, search_ddl
 from praisonai_platform.db.base import Base
 from praisonai_platform.db.schema import head_revision
+from tests.forkserver import run_cli
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def cli(*args: str, database_url: str, cwd: Path, pythonpath: str | None = None) -> str:
+    """The command as a process of its own: forked from the test's fork server, or, to run
+    another copy of the package (`pythonpath`), a fresh interpreter."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
     environment["DATABASE_URL"] = database_url
-    if pythonpath is not None:
+    if pythonpath is None:
+        completed = run_cli(*args, env=environment, cwd=cwd, timeout=180)
+    else:
         environment["PYTHONPATH"] = pythonpath
-    completed = subprocess.run(
-        [sys.executable, "-m", "praisonai_platform", *args],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+        completed = subprocess.run(
+            [sys.executable, "-m", "praisonai_platform", *args],
+            cwd=cwd,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Traceback" not in completed.stderr
     return completed.stdout
@@ -83,15 +88,7 @@ def test_check_fails_when_the_database_differs_from_the_models(
     engine.dispose()
     assert migrate.check(settings) is not None
     environment = {**os.environ, "DATABASE_URL": empty_db_url}
-    completed = subprocess.run(
-        [sys.executable, "-m", "praisonai_platform", "db", "check"],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = run_cli("db", "check", env=environment, cwd=tmp_path)
     assert completed.returncode == 1
     assert "differs" in completed.stderr
 

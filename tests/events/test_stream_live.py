@@ -125,15 +125,17 @@ def titles(items: list[Any]) -> list[str]:
     return [item.data["title"] for item in items if isinstance(item, WorkspaceEventResponse)]
 
 
-@pytest.mark.parametrize("flavour", ["sync", "async"])
 async def test_the_sdk_streams_and_resumes_after_the_server_restarts(
-    flavour: str,
+    backend: str,
     db_url: str,
     tmp_path: Path,
     environment: dict[str, str],
     make_user: MakeUser,
     make_workspace: MakeWorkspace,
 ) -> None:
+    # The client's reconnecting is the same on either backend: the sync client is tried on one,
+    # the async client on the other.
+    flavour = "sync" if backend == "sqlite" else "async"
     server = start_server(db_url, tmp_path / "server.log", environment=environment)
     port = int(server.base_url.rsplit(":", 1)[1])
     owner = await make_user()

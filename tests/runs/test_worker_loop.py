@@ -264,7 +264,12 @@ async def test_a_lost_lease_stops_the_handler_and_leaves_the_run_to_its_new_hold
                 Worker(id="elsewhere", name="x", started_at=utcnow(), last_heartbeat_at=utcnow())
             )
             await session.flush()
-            await session.execute(update(Run).where(Run.id == run_id).values(worker_id="elsewhere"))
+            # with a lease of its own, so upkeep never hands the run back while this one waits
+            await session.execute(
+                update(Run)
+                .where(Run.id == run_id)
+                .values(worker_id="elsewhere", lease_expires_at=utcnow() + timedelta(hours=1))
+            )
         await until(lambda: _true(outcome.get("lost")))
         await asyncio.sleep(0.2)
         assert worker._active == {}

@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select
 from praisonai_platform.db import get_engine, session_scope
 from praisonai_platform.db.models import Agent, Event, EventType, Run, RunState, Worker, Workspace
 from praisonai_platform.db.types import new_id, utcnow
+from tests.forkserver import run_cli
 from tests.runs.processes import (
     recorded,
     runs_in,
@@ -29,7 +30,7 @@ from tests.runs.processes import (
 
 PROCESSES = 8
 SLOTS = 4
-RUNS = 1000
+RUNS = 500
 
 
 async def make_runs(count: int, **fields: object) -> list[str]:
@@ -67,7 +68,7 @@ async def event_counts(event_type: EventType) -> collections.Counter[str]:
         return collections.Counter({run_id: n for run_id, n in rows})
 
 
-async def test_eight_workers_with_four_slots_complete_1000_runs_exactly_once(
+async def test_eight_workers_with_four_slots_complete_500_runs_exactly_once(
     db_url: str, tmp_path: Path
 ) -> None:
     get_engine(db_url)
@@ -217,8 +218,7 @@ def test_the_command_refuses_what_cannot_work(tmp_path: Path) -> None:
     environment.pop("DATABASE_URL", None)
 
     def worker(*arguments: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "praisonai_platform", "worker", *arguments]
-        return subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+        return run_cli("worker", *arguments, env=environment, cwd=tmp_path)
 
     in_memory = worker("--handler", "praisonai_platform.worker.example_handler:handle")
     assert in_memory.returncode != 0 and "DATABASE_URL" in in_memory.stderr

@@ -5,6 +5,11 @@ artifacts/screenshots/ (gitignored), and an accessibility check with axe-core.
 axe-core comes from the npm registry (frontend/package.json's devDependencies, installed by
 `make install`); the test injects it into the page. Without Chromium or axe-core the tests are
 skipped with the reason, except under CI=true, where that is a failure.
+
+Each browser test (these and the admin UI's) runs on one backend, named by its marker, and the
+backends take turns between them; the one that checks what saving an admin form writes runs on
+both. A browser test is about what the page and its scripts do; every request behind it runs on
+both backends in the page and API tests, where it costs a fraction of a browser's time.
 """
 
 from __future__ import annotations

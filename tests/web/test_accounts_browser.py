@@ -71,6 +71,7 @@ def sign_in(driver: WebDriver, base: str, email: str, password: str) -> None:
     submit(driver, "form[action='/sign-in']")
 
 
+@pytest.mark.sqlite_only  # see tests/web/browser.py: one backend per browser test
 async def test_sign_up_create_a_workspace_settings_and_an_invitation(
     chromium: WebDriver,  # noqa: F811
     server: LiveServer,

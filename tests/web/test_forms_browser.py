@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -53,6 +54,7 @@ def runs(base: str, setup: dict[str, Any]) -> list[dict[str, Any]]:
         return listed
 
 
+@pytest.mark.postgres_only  # see tests/web/browser.py: one backend per browser test
 def test_a_sent_form_disables_its_button_until_the_next_page(
     chromium: WebDriver,  # noqa: F811
     server: LiveServer,  # noqa: F811

@@ -143,6 +143,7 @@ def loaded(driver: WebDriver) -> None:
     )
 
 
+@pytest.mark.sqlite_only  # see tests/web/browser.py: one backend per browser test
 def test_issue_flows_in_a_browser(chrome: WebDriver, server: LiveServer) -> None:
     base = server.base_url
     setup = api_setup(base)

@@ -166,6 +166,7 @@ def wait(driver: WebDriver, condition: Any) -> Any:
     return WebDriverWait(driver, 60).until(condition)
 
 
+@pytest.mark.postgres_only  # see tests/web/browser.py: one backend per browser test
 def test_pages_follow_an_agents_run_live(
     chromium: WebDriver,  # noqa: F811
     server: LiveServer,
